@@ -1,0 +1,58 @@
+using Microsoft.Extensions.AI;
+
+namespace ChatMerge.Providers.Gemini;
+
+internal static class GeminiResponseMapper
+{
+    public static List<AIContent> ToContents(GeminiResponse response)
+    {
+        var contents = new List<AIContent>();
+        // We never ask for more than one candidate.
+        foreach (var part in response.Candidates?.FirstOrDefault()?.Content?.Parts ?? [])
+        {
+            var signature = string.IsNullOrEmpty(part.ThoughtSignature) ? null : part.ThoughtSignature;
+            if (string.IsNullOrEmpty(part.Text))
+            {
+                // Streaming may put the signature on a trailing empty part. As reasoning it survives
+                // ToChatResponse(), which would drop it from an empty TextContent while merging text.
+                if (signature is not null)
+                    contents.Add(new TextReasoningContent("") { ProtectedData = signature, RawRepresentation = part });
+                continue;
+            }
+            contents.Add(part.Thought == true
+                ? new TextReasoningContent(part.Text) { ProtectedData = signature, RawRepresentation = part }
+                : new TextContent(part.Text)
+                {
+                    AdditionalProperties = signature is null ? null : new() { [GeminiRequestMapper.ThoughtSignatureKey] = signature },
+                    RawRepresentation = part,
+                });
+        }
+        return contents;
+    }
+
+    public static ChatFinishReason? ToFinishReason(GeminiResponse response) =>
+        response.Candidates?.FirstOrDefault()?.FinishReason is { } reason ? Map(reason)
+        // A blocked prompt gets no candidates at all, only promptFeedback.
+        : response.PromptFeedback?.BlockReason is not null ? ChatFinishReason.ContentFilter
+        : null;
+
+    static ChatFinishReason Map(string reason) => reason switch
+    {
+        "STOP" => ChatFinishReason.Stop,
+        "MAX_TOKENS" => ChatFinishReason.Length,
+        "SAFETY" or "RECITATION" or "BLOCKLIST" or "PROHIBITED_CONTENT" or "SPII" or "IMAGE_SAFETY" => ChatFinishReason.ContentFilter,
+        _ => new ChatFinishReason(reason),
+    };
+
+    // Gemini counts thoughts apart from candidates; Microsoft.Extensions.AI counts reasoning
+    // inside the output, so output = candidates + thoughts and total still adds up.
+    public static UsageDetails? ToUsage(GeminiUsage? usage) => usage is null ? null : new()
+    {
+        InputTokenCount = usage.PromptTokenCount,
+        OutputTokenCount = usage.CandidatesTokenCount is null && usage.ThoughtsTokenCount is null
+            ? null
+            : (usage.CandidatesTokenCount ?? 0) + (usage.ThoughtsTokenCount ?? 0),
+        ReasoningTokenCount = usage.ThoughtsTokenCount,
+        TotalTokenCount = usage.TotalTokenCount,
+    };
+}
