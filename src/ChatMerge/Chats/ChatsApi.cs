@@ -1,0 +1,98 @@
+using ChatMerge.Data;
+using ChatMerge.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Chats;
+
+internal static class ChatsApi
+{
+    public static RouteGroupBuilder MapChats(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/chats").WithTags("Chats");
+
+        group.MapPost("", Create).WithSummary("Create a chat");
+        group.MapGet("", List).WithSummary("List chats, most recently active first");
+        group.MapGet("/{id}", Get).WithSummary("Get a chat with its messages");
+        group.MapPatch("/{id}", Update).WithSummary("Update title, system prompt, provider or model");
+        group.MapDelete("/{id}", Delete).WithSummary("Delete a chat and its messages");
+        group.MapGet("/{id}/messages", Messages).WithSummary("Get the messages of a chat, oldest first");
+        return group;
+    }
+
+    private static async Task<Created<ChatDetail>> Create(CreateChatRequest request, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        var chat = new Chat
+        {
+            Title = string.IsNullOrWhiteSpace(request.Title) ? "New Chat" : request.Title.Trim(),
+            Provider = request.Provider,
+            Model = request.Model.Trim(),
+            SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt,
+        };
+        db.Chats.Add(chat);
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/chats/{chat.Id}", await ChatQueries.DetailAsync(db, chat.Id, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<List<ChatSummary>>, ProblemHttpResult>> List(
+        ChatMergeDbContext db, CancellationToken cancellationToken, int? limit = null, int? offset = null)
+    {
+        if (limit is < 1 or > 10_000)
+            return Problems.BadRequest("limit must be between 1 and 10000.");
+        if (offset is < 0)
+            return Problems.BadRequest("offset must not be negative.");
+        return TypedResults.Ok(await ChatQueries.ListAsync(db, limit, offset ?? 0, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult>> Get(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        return await ChatQueries.DetailAsync(db, chatId, cancellationToken) is { } chat
+            ? TypedResults.Ok(chat)
+            : ChatQueries.ChatNotFound(chatId);
+    }
+
+    private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult>> Update(
+        string id, UpdateChatRequest request, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        if (request.Model is not null && string.IsNullOrWhiteSpace(request.Model))
+            return Problems.BadRequest("model must not be empty.");
+        var chat = await db.Chats.FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
+        if (chat is null)
+            return ChatQueries.ChatNotFound(chatId);
+
+        if (request.Title is not null)
+            chat.Title = string.IsNullOrWhiteSpace(request.Title) ? "New Chat" : request.Title.Trim();
+        if (request.SystemPrompt is not null)
+            chat.SystemPrompt = request.SystemPrompt.Length == 0 ? null : request.SystemPrompt;
+        if (request.Provider is not null)
+            chat.Provider = request.Provider;
+        if (request.Model is not null)
+            chat.Model = request.Model.Trim();
+        chat.UpdatedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Ok((await ChatQueries.DetailAsync(db, chatId, cancellationToken))!);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        // Messages and the chat's own merge record go with it through the cascade.
+        var deleted = await db.Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? ChatQueries.ChatNotFound(chatId) : TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult>> Messages(
+        string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        if (!await db.Chats.AnyAsync(c => c.Id == chatId, cancellationToken))
+            return ChatQueries.ChatNotFound(chatId);
+        return TypedResults.Ok(await ChatQueries.MessagesAsync(db, chatId, cancellationToken));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace ChatMerge.Data;
+
+/// <summary>
+/// The one model of the app. Each database provider has a thin subclass so that it can own its
+/// migration set (<see cref="SqliteChatMergeDbContext"/>, <see cref="PostgresChatMergeDbContext"/>).
+/// </summary>
+internal abstract class ChatMergeDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Chat> Chats => Set<Chat>();
+    public DbSet<Message> Messages => Set<Message>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<MergeHistory> MergeHistory => Set<MergeHistory>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(ChatMergeDbContext).Assembly);
+        // snake_case columns, like the original schema, so `SELECT * FROM chats` reads the same.
+        foreach (var property in modelBuilder.Model.GetEntityTypes().SelectMany(e => e.GetProperties()))
+            property.SetColumnName(JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name));
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time is stored and read as UTC; SQLite would otherwise hand back Kind=Unspecified.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcConverter>();
+    }
+
+    private sealed class UtcConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+internal sealed class ChatConfiguration : IEntityTypeConfiguration<Chat>
+{
+    public void Configure(EntityTypeBuilder<Chat> chat)
+    {
+        chat.ToTable("chats");
+        chat.Property(c => c.Title).HasMaxLength(Limits.TitleLength);
+        chat.Property(c => c.Provider).HasMaxLength(32);
+        chat.Property(c => c.Model).HasMaxLength(Limits.ModelLength);
+        chat.HasIndex(c => c.UpdatedAt);
+        chat.HasMany(c => c.Messages).WithOne().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
+{
+    public void Configure(EntityTypeBuilder<Message> message)
+    {
+        message.ToTable("messages");
+        message.Property(m => m.Role).HasMaxLength(16);
+        message.Property(m => m.Provider).HasMaxLength(32);
+        message.Property(m => m.Model).HasMaxLength(Limits.ModelLength);
+        message.HasIndex(m => new { m.ChatId, m.CreatedAt });
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> key)
+    {
+        key.ToTable("api_keys");
+        key.Property(k => k.Provider).HasMaxLength(32);
+        key.HasIndex(k => k.Provider).IsUnique();
+    }
+}
+
+internal sealed class MergeHistoryConfiguration : IEntityTypeConfiguration<MergeHistory>
+{
+    public void Configure(EntityTypeBuilder<MergeHistory> merge)
+    {
+        merge.ToTable("merge_history");
+        merge.Property(m => m.Provider).HasMaxLength(32);
+        merge.Property(m => m.Model).HasMaxLength(Limits.ModelLength);
+        merge.Property(m => m.Mode).HasMaxLength(16);
+        // A JSON array keeps the source list provider-neutral (SQLite has no array type).
+        merge.PrimitiveCollection(m => m.SourceChatIds);
+        merge.HasIndex(m => m.MergedChatId);
+        merge.HasIndex(m => m.CreatedAt);
+        merge.HasOne<Chat>().WithMany().HasForeignKey(m => m.MergedChatId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class SqliteChatMergeDbContext(DbContextOptions<SqliteChatMergeDbContext> options) : ChatMergeDbContext(options);
+
+internal sealed class PostgresChatMergeDbContext(DbContextOptions<PostgresChatMergeDbContext> options) : ChatMergeDbContext(options);

@@ -1,0 +1,59 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace ChatMerge.Data;
+
+internal static class DataExtensions
+{
+    public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
+    {
+        var settings = DatabaseSettings.Parse(builder.Configuration["DATABASE_URL"]);
+        builder.Services.AddSingleton(settings);
+        if (settings.Provider == DatabaseProvider.Sqlite)
+            builder.Services.AddDbContextPool<ChatMergeDbContext, SqliteChatMergeDbContext>(options => UseSqlite(options, settings.ConnectionString));
+        else
+            builder.Services.AddDbContextPool<ChatMergeDbContext, PostgresChatMergeDbContext>(options => UsePostgres(options, settings.ConnectionString));
+        return builder;
+    }
+
+    public static DbContextOptionsBuilder UseSqlite(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseSqlite(connectionString).AddInterceptors(SqlitePragmas.Instance);
+
+    public static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder options, string connectionString) =>
+        options.UseNpgsql(connectionString);
+
+    /// <summary>Applies pending migrations; WAL lets readers and one writer work at once.</summary>
+    public static async Task MigrateDatabaseAsync(this IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<DatabaseSettings>();
+        if (settings.DataDirectory is not null)
+            Directory.CreateDirectory(settings.DataDirectory);
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        if (settings.Provider == DatabaseProvider.Sqlite)
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await db.Database.MigrateAsync();
+    }
+
+    /// <summary>Per-connection SQLite settings: wait for the writer lock instead of failing, and sync at checkpoints (safe in WAL).</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+            command.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace ChatMerge.Data;
+
+internal enum DatabaseProvider { Sqlite, PostgreSql }
+
+/// <summary>
+/// What <c>DATABASE_URL</c> selects. Accepts the original backend's SQLAlchemy URLs
+/// (<c>sqlite:///./x.db</c>, <c>sqlite+aiosqlite:///./x.db</c>), a plain SQLite path,
+/// <c>postgres://</c>/<c>postgresql://</c> URLs and Npgsql key=value strings.
+/// </summary>
+internal sealed record DatabaseSettings(DatabaseProvider Provider, string ConnectionString, string Description)
+{
+    public const string DefaultSqlitePath = "chat_app.db";
+
+    /// <summary>Directory of the SQLite file, where the key ring lives by default; null for a server database.</summary>
+    public string? DataDirectory { get; init; }
+
+    public static DatabaseSettings Parse(string? url)
+    {
+        url = url?.Trim();
+        if (string.IsNullOrEmpty(url))
+            return Sqlite(DefaultSqlitePath);
+
+        var scheme = url.Split("://", 2)[0].ToLowerInvariant();
+        if (url.Contains("://") && scheme is "postgres" or "postgresql" or "postgresql+asyncpg" or "postgresql+psycopg")
+            return PostgresFromUrl(new Uri("postgres://" + url.Split("://", 2)[1]));
+        if (url.Contains("://"))
+        {
+            if (!scheme.StartsWith("sqlite", StringComparison.Ordinal))
+                throw new InvalidOperationException($"DATABASE_URL: unsupported scheme '{scheme}'. Use sqlite:///path, a file path, or postgres://user:pass@host:port/db.");
+            // sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy writes them.
+            var rest = url.Split("://", 2)[1];
+            var path = rest.StartsWith('/') ? rest[1..] : rest;
+            return Sqlite(path.Split('?')[0]);
+        }
+        if (url.Contains("Host=", StringComparison.OrdinalIgnoreCase) || url.Contains("Server=", StringComparison.OrdinalIgnoreCase))
+            return Postgres(new NpgsqlConnectionStringBuilder(url));
+        if (url.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase))
+            return Sqlite(new SqliteConnectionStringBuilder(url).DataSource);
+        return Sqlite(url);
+    }
+
+    private static DatabaseSettings Sqlite(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var builder = new SqliteConnectionStringBuilder
+        {
+            DataSource = full,
+            Pooling = true,
+            // Microsoft.Data.Sqlite retries SQLITE_BUSY for this long before giving up.
+            DefaultTimeout = 60,
+        };
+        return new(DatabaseProvider.Sqlite, builder.ToString(), $"SQLite {full}") { DataDirectory = Path.GetDirectoryName(full) };
+    }
+
+    private static DatabaseSettings PostgresFromUrl(Uri uri)
+    {
+        var userInfo = uri.UserInfo.Split(':', 2);
+        var builder = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/')),
+            Username = userInfo.Length > 0 ? Uri.UnescapeDataString(userInfo[0]) : null,
+            Password = userInfo.Length > 1 ? Uri.UnescapeDataString(userInfo[1]) : null,
+        };
+        foreach (var pair in uri.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var kv = pair.Split('=', 2);
+            var key = Uri.UnescapeDataString(kv[0]);
+            if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase) && kv.Length == 2)
+                builder.SslMode = Enum.Parse<SslMode>(Uri.UnescapeDataString(kv[1]).Replace("-", ""), ignoreCase: true);
+        }
+        return Postgres(builder);
+    }
+
+    private static DatabaseSettings Postgres(NpgsqlConnectionStringBuilder builder) =>
+        new(DatabaseProvider.PostgreSql, builder.ToString(), $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}");
+}

@@ -1,0 +1,11 @@
+namespace ChatMerge.Data;
+
+/// <summary>Sizes shared by validation and the schema, so the two cannot drift apart.</summary>
+internal static class Limits
+{
+    public const int TitleLength = 500;
+    public const int ModelLength = 200;
+    public const int SystemPromptLength = 100_000;
+    public const int MessageLength = 1_000_000;
+    public const int ApiKeyLength = 1_000;
+}

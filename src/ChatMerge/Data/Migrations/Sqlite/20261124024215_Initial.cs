@@ -1,0 +1,141 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace ChatMerge.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "api_keys",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    encrypted_key = table.Column<string>(type: "TEXT", nullable: false),
+                    is_active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_api_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "chats",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    title = table.Column<string>(type: "TEXT", maxLength: 500, nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    model = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    system_prompt = table.Column<string>(type: "TEXT", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_chats", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "merge_history",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    merged_chat_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    source_chat_ids = table.Column<string>(type: "TEXT", nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    model = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    mode = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_merge_history", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_merge_history_chats_merged_chat_id",
+                        column: x => x.merged_chat_id,
+                        principalTable: "chats",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "messages",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    chat_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    role = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    content = table.Column<string>(type: "TEXT", nullable: false),
+                    reasoning_trace = table.Column<string>(type: "TEXT", nullable: true),
+                    reasoning_data = table.Column<string>(type: "TEXT", nullable: true),
+                    is_complete = table.Column<bool>(type: "INTEGER", nullable: false),
+                    provider = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    model = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    input_tokens = table.Column<int>(type: "INTEGER", nullable: true),
+                    output_tokens = table.Column<int>(type: "INTEGER", nullable: true),
+                    created_at = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_messages", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_messages_chats_chat_id",
+                        column: x => x.chat_id,
+                        principalTable: "chats",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_api_keys_provider",
+                table: "api_keys",
+                column: "provider",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_chats_updated_at",
+                table: "chats",
+                column: "updated_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_merge_history_created_at",
+                table: "merge_history",
+                column: "created_at");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_merge_history_merged_chat_id",
+                table: "merge_history",
+                column: "merged_chat_id");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_messages_chat_id_created_at",
+                table: "messages",
+                columns: new[] { "chat_id", "created_at" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "api_keys");
+
+            migrationBuilder.DropTable(
+                name: "merge_history");
+
+            migrationBuilder.DropTable(
+                name: "messages");
+
+            migrationBuilder.DropTable(
+                name: "chats");
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+
+namespace ChatMerge.Hosting;
+
+internal static class ServerDefaults
+{
+    public const string CorsPolicy = "configured-origins";
+
+    private static readonly string[] DevelopmentOrigins =
+    [
+        "http://localhost:3000", "http://127.0.0.1:3000",
+        "http://localhost:5173", "http://127.0.0.1:5173",
+    ];
+
+    /// <summary>SERVER_HOST and SERVER_PORT, as the original; an explicit --urls or ASPNETCORE_URLS still wins.</summary>
+    public static WebApplicationBuilder AddServerUrls(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            var host = builder.Configuration["SERVER_HOST"] is { Length: > 0 } h ? h : "0.0.0.0";
+            var port = builder.Configuration["SERVER_PORT"] is { Length: > 0 } p ? p : "8000";
+            if (!int.TryParse(port, out var portNumber) || portNumber is < 0 or > 65535)
+                throw new InvalidOperationException($"SERVER_PORT must be a port number, not '{port}'.");
+            builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{portNumber}");
+        }
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<JsonOptions>(options => ConfigureJson(options.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsText.Fill);
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddValidation();
+        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "ChatMerge API";
+            document.Info.Description = "Multi-provider AI chat server with streaming completions and conversation merge.";
+            return Task.CompletedTask;
+        }));
+
+        var origins = (builder.Configuration["CORS_ORIGINS"] ?? "")
+            .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
+            .WithOrigins(origins.Length > 0 ? origins : DevelopmentOrigins)
+            .AllowAnyHeader()
+            .AllowAnyMethod()));
+        return builder;
+    }
+
+    public static void ConfigureJson(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = null;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    }
+
+    public static WebApplication UseApiDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        // Routing after the handlers so that its failures are problems too. It already matches
+        // /api/chats and /api/chats/ alike, so each collection is mapped once (no redirect).
+        app.UseRouting();
+        app.UseCors(CorsPolicy);
+        return app;
+    }
+}

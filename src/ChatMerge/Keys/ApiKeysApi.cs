@@ -1,0 +1,67 @@
+using System.ComponentModel.DataAnnotations;
+using ChatMerge.Data;
+using ChatMerge.Hosting;
+using ChatMerge.Providers;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Keys;
+
+public sealed record StoreApiKeyRequest(
+    [property: Required, AllowedValues(ProviderNames.OpenAI, ProviderNames.Anthropic, ProviderNames.Gemini, ErrorMessage = ProviderNames.AllowedMessage)] string Provider,
+    [property: Required, MaxLength(Limits.ApiKeyLength)] string ApiKey);
+
+/// <summary>A stored key as the API shows it: never the key itself.</summary>
+public sealed record ApiKeyResponse(Guid Id, string Provider, bool IsActive, DateTime CreatedAt);
+
+internal static class ApiKeysApi
+{
+    public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/api-keys").WithTags("API keys");
+
+        group.MapPost("", Store).WithSummary("Store or replace the API key of a provider");
+        group.MapGet("", List).WithSummary("List stored keys (never the keys themselves)");
+        group.MapDelete("/{id}", Delete).WithSummary("Delete a stored key");
+        return group;
+    }
+
+    private static async Task<Results<Created<ApiKeyResponse>, ProblemHttpResult>> Store(
+        StoreApiKeyRequest request, ChatMergeDbContext db, KeyVault vault, CancellationToken cancellationToken)
+    {
+        var key = request.ApiKey.Trim();
+        if (key.Any(char.IsControl) || key.Any(char.IsWhiteSpace))
+            return Problems.BadRequest("api_key must not contain spaces or control characters.");
+
+        var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Provider == request.Provider, cancellationToken);
+        if (existing is null)
+        {
+            existing = new ApiKey { Provider = request.Provider, EncryptedKey = vault.Protect(key) };
+            db.ApiKeys.Add(existing);
+        }
+        else
+        {
+            existing.EncryptedKey = vault.Protect(key);
+            existing.IsActive = true;
+            existing.UpdatedAt = DateTime.UtcNow;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return TypedResults.Created($"/api/api-keys/{existing.Id}", ToResponse(existing));
+    }
+
+    private static async Task<Ok<List<ApiKeyResponse>>> List(ChatMergeDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await db.ApiKeys.AsNoTracking()
+            .OrderBy(k => k.Provider)
+            .Select(k => new ApiKeyResponse(k.Id, k.Provider, k.IsActive, k.CreatedAt))
+            .ToListAsync(cancellationToken));
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var keyId))
+            return Problems.InvalidId("key_id", id);
+        var deleted = await db.ApiKeys.Where(k => k.Id == keyId).ExecuteDeleteAsync(cancellationToken);
+        return deleted == 0 ? Problems.NotFound($"API key {keyId} not found.") : TypedResults.NoContent();
+    }
+
+    private static ApiKeyResponse ToResponse(ApiKey key) => new(key.Id, key.Provider, key.IsActive, key.CreatedAt);
+}

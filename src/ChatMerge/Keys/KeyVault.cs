@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using ChatMerge.Data;
+using ChatMerge.Providers;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Keys;
+
+/// <summary>A provider key that exists but cannot be used; the message is safe to show.</summary>
+internal sealed class KeyUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// Provider API keys: encrypted with ASP.NET Core Data Protection before they reach the database,
+/// decrypted only to call the provider. A stored key wins over the environment variable.
+/// </summary>
+internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguration configuration)
+{
+    private readonly IDataProtector _protector = protection.CreateProtector("ChatMerge.ApiKeys.v1");
+
+    public string Protect(string key) => _protector.Protect(key);
+
+    /// <summary>The key to call <paramref name="provider"/> with, or null when none is stored or configured.</summary>
+    public async Task<string?> ResolveAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken)
+    {
+        var stored = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Provider == provider && k.IsActive)
+            .Select(k => k.EncryptedKey)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (stored is not null)
+        {
+            try
+            {
+                return _protector.Unprotect(stored);
+            }
+            catch (CryptographicException)
+            {
+                throw new KeyUnavailableException(
+                    $"The stored {provider} API key cannot be decrypted: the key ring it was encrypted with is missing or different. " +
+                    "Enter the key again (POST /api/api-keys).");
+            }
+        }
+        return EnvironmentKey(provider);
+    }
+
+    public string? EnvironmentKey(string provider)
+    {
+        var names = provider switch
+        {
+            ProviderNames.OpenAI => ["OPENAI_API_KEY"],
+            ProviderNames.Anthropic => ["ANTHROPIC_API_KEY"],
+            ProviderNames.Gemini => new[] { "GOOGLE_API_KEY", "GEMINI_API_KEY" },
+            _ => [],
+        };
+        return names.Select(n => configuration[n]).FirstOrDefault(v => !string.IsNullOrWhiteSpace(v))?.Trim();
+    }
+
+    public static string MissingKeyMessage(string provider) =>
+        $"No API key for {provider}. Add one with POST /api/api-keys {{\"provider\": \"{provider}\", \"api_key\": \"...\"}} " +
+        $"or set {(provider == ProviderNames.Gemini ? "GOOGLE_API_KEY" : provider.ToUpperInvariant() + "_API_KEY")}.";
+}

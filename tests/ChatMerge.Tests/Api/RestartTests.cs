@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Http.Json;
+using ChatMerge.Keys;
+using ChatMerge.Data;
+using ChatMerge.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatMerge.Tests.Api;
+
+public sealed class RestartTests : IAsyncLifetime
+{
+    private readonly ServerFixture _server = new();
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    [Fact]
+    public async Task Chats_and_a_stored_key_survive_a_restart_and_the_key_still_decrypts()
+    {
+        var chat = await _server.CreateChatAsync(title: "kept");
+        await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sk-survives-restart" });
+
+        await _server.StopAsync();
+        await _server.StartAsync();
+
+        var fetched = await HttpAssert.JsonAsync(await _server.Client.GetAsync($"/api/chats/{chat.GetProperty("id").GetString()}"));
+        Assert.Equal("kept", fetched.GetProperty("title").GetString());
+
+        await using var scope = _server.Services.CreateAsyncScope();
+        var vault = scope.ServiceProvider.GetRequiredService<KeyVault>();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        Assert.Equal("sk-survives-restart", await vault.ResolveAsync(db, "openai", CancellationToken.None));
+        Assert.True(Directory.EnumerateFiles(Path.Combine(_server.Directory, "keys"), "*.xml").Any());
+    }
+
+    [Fact]
+    public async Task A_lost_key_ring_gives_a_clear_error_not_a_crash()
+    {
+        await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sk-ant-lost" });
+        await _server.StopAsync();
+        Directory.Delete(Path.Combine(_server.Directory, "keys"), recursive: true);
+        await _server.StartAsync();
+
+        await using var scope = _server.Services.CreateAsyncScope();
+        var vault = scope.ServiceProvider.GetRequiredService<KeyVault>();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        var error = await Assert.ThrowsAsync<KeyUnavailableException>(() => vault.ResolveAsync(db, "anthropic", CancellationToken.None));
+        Assert.Contains("Enter the key again", error.Message);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/api/api-keys")).StatusCode);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace ChatMerge.Tests.Infrastructure;
+
+/// <summary>
+/// The real server on Kestrel at a loopback port, with its own SQLite file and key ring in a
+/// fresh directory. Settings are the environment variables a user would set.
+/// </summary>
+public class ServerFixture : IAsyncLifetime
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private WebApplicationFactory<Program>? _factory;
+
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "chatmerge-tests", Guid.NewGuid().ToString("N"));
+    public string DatabasePath => Path.Combine(Directory, "chat_app.db");
+    public HttpClient Client { get; private set; } = null!;
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Extra settings (environment variable names) for this fixture's server.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
+
+    public virtual async Task InitializeAsync()
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        await StartAsync();
+    }
+
+    public async Task StartAsync(IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["DATABASE_URL"] = "sqlite:///" + DatabasePath,
+            ["SERVER_HOST"] = "127.0.0.1",
+            ["SERVER_PORT"] = "0",
+        };
+        foreach (var (key, value) in Settings().Concat(overrides ?? []))
+            settings[key] = value;
+
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        {
+            foreach (var (key, value) in settings)
+                web.UseSetting(key, value);
+            web.UseEnvironment("Testing");
+        });
+        _factory.UseKestrel(0);
+        _factory.StartServer();
+        Client = _factory.CreateClient();
+        Client.Timeout = TimeSpan.FromMinutes(2);
+        BaseAddress = Client.BaseAddress!;
+        await Task.CompletedTask;
+    }
+
+    /// <summary>Stops the server, keeping its files, as a restart would.</summary>
+    public async Task StopAsync()
+    {
+        Client.Dispose();
+        if (_factory is not null)
+            await _factory.DisposeAsync();
+        _factory = null;
+    }
+
+    public IServiceProvider Services => _factory!.Services;
+
+    public virtual async Task DisposeAsync()
+    {
+        await StopAsync();
+        SqliteConnection.ClearAllPools();
+        try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>A direct connection to the server's SQLite file, to check what was really stored.</summary>
+    public async Task<T> QueryScalarAsync<T>(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var value = await command.ExecuteScalarAsync();
+        return (T)Convert.ChangeType(value!, typeof(T));
+    }
+
+    public async Task<JsonElement> CreateChatAsync(string provider = "openai", string model = "gpt-4o-mini", string? title = null, string? systemPrompt = null)
+    {
+        var response = await Client.PostAsJsonAsync("/api/chats", new { provider, model, title, system_prompt = systemPrompt });
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+}
