@@ -3,6 +3,8 @@ namespace ChatMerge.Simulator;
 /// <summary>The part of every stream that is the same across protocols: pacing, stalls and mid-stream faults.</summary>
 internal static class Streaming
 {
+    static readonly TimeSpan DropGrace = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Sends the chunks with the requested pacing.</summary>
     public static async Task Chunks(Plan plan, List<string> chunks, CancellationToken ct, Func<string, ValueTask> send)
     {
@@ -35,6 +37,9 @@ internal static class Streaming
                         await sse.RawEvent(malformedEventName, "{not json");
                         return false;
                     case Fault.Drop:
+                        // The pause lets the client read what was sent: a reset that arrives before the client's
+                        // read discards the unread bytes, and the drop would look like a failure to connect.
+                        await Task.Delay(DropGrace, ct);
                         // Abort resets the connection: the client gets an I/O error, not a clean end of body.
                         context.Abort();
                         return false;
