@@ -1,0 +1,294 @@
+using System.Text;
+
+namespace ChatMerge.Merge;
+
+internal enum TurnRole { User, Assistant }
+
+internal sealed record MergedTurn(TurnRole Role, string Content, string? Reasoning);
+
+internal sealed record ParsedTranscript(IReadOnlyList<MergedTurn> Turns, bool HadPreamble, int DroppedEmptyTurns)
+{
+    public bool HasUserAndAssistant =>
+        Turns.Any(t => t.Role == TurnRole.User) && Turns.Any(t => t.Role == TurnRole.Assistant);
+}
+
+/// <summary>
+/// Reads the merge model's answer back into turns. One pass over the lines, no regex, so a
+/// model that rambles for megabytes costs linear time and no input can make it throw.
+/// The line syntax (markers, fences, escapes) lives in <see cref="TranscriptSyntax"/> so the
+/// renderer escapes exactly what this parser would otherwise misread.
+/// </summary>
+internal static class MergeTranscriptParser
+{
+    private sealed class Block(MarkerRole role)
+    {
+        public MarkerRole Role { get; } = role;
+        public List<string> Lines { get; } = [];
+    }
+
+    public static ParsedTranscript Parse(string text)
+    {
+        var blocks = new List<Block>();
+        Block? current = null;
+        var hadPreamble = false;
+        var fence = Fence.None;
+
+        void Add(string line)
+        {
+            if (current is not null) current.Lines.Add(line);
+            else if (!string.IsNullOrWhiteSpace(line)) hadPreamble = true;
+        }
+
+        // An ordinary line outside a fence: it may open one; otherwise undo the renderer's escape.
+        void AddOutside(ReadOnlySpan<char> line)
+        {
+            if (TranscriptSyntax.TryOpenFence(line, out var opened)) fence = opened;
+            else line = TranscriptSyntax.Unescape(line, insideFence: false);
+            Add(line.ToString());
+        }
+
+        var rest = (text ?? "").AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOfAny('\r', '\n');
+            var line = end < 0 ? rest : rest[..end];
+
+            if (fence.IsOpen)
+            {
+                if (TranscriptSyntax.ClosesFence(line, fence)) fence = Fence.None;
+                else line = TranscriptSyntax.Unescape(line, insideFence: true);
+                Add(line.ToString());
+            }
+            else if (TranscriptSyntax.IsDelimiter(line))
+            {
+                // A model that echoes the prompt's conversation delimiters: they end the turn, and the
+                // labels after them are preamble, not content.
+                current = null;
+            }
+            else if (TranscriptSyntax.TryMatchMarker(line, out var role, out var after))
+            {
+                current = new Block(role);
+                blocks.Add(current);
+                // Text after the marker starts the content; it can open a fence like any line.
+                var first = line[after..].TrimStart();
+                if (!first.IsEmpty) AddOutside(first);
+            }
+            else
+            {
+                AddOutside(line);
+            }
+
+            if (end < 0) break;
+            // CRLF, lone CR and LF all end a line.
+            var skip = rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1;
+            rest = rest[(end + skip)..];
+        }
+
+        return Assemble(blocks, hadPreamble);
+    }
+
+    private static ParsedTranscript Assemble(List<Block> blocks, bool hadPreamble)
+    {
+        var dropped = 0;
+        var kept = new List<(MarkerRole Role, string Text)>(blocks.Count);
+        foreach (var block in blocks)
+        {
+            var text = Normalize(block.Lines);
+            if (text.Length == 0) dropped++;
+            else kept.Add((block.Role, text));
+        }
+
+        var turns = new List<MergedTurn>();
+        var pending = new List<string>();
+        int? previousAssistant = null; // the assistant turn immediately before, reasoning blocks aside
+
+        foreach (var (role, text) in kept)
+        {
+            switch (role)
+            {
+                case MarkerRole.Reasoning:
+                    pending.Add(text);
+                    break;
+                case MarkerRole.Assistant:
+                    // Reasoning belongs to the next assistant turn when one follows before any user turn.
+                    turns.Add(new MergedTurn(TurnRole.Assistant, text, pending.Count > 0 ? string.Join("\n\n", pending) : null));
+                    pending.Clear();
+                    previousAssistant = turns.Count - 1;
+                    break;
+                case MarkerRole.User:
+                    FlushToPrevious();
+                    turns.Add(new MergedTurn(TurnRole.User, text, null));
+                    previousAssistant = null;
+                    break;
+            }
+        }
+        FlushToPrevious();
+
+        // Otherwise it belongs to the assistant turn just before it; with neither, it is dropped.
+        void FlushToPrevious()
+        {
+            if (pending.Count > 0 && previousAssistant is int i)
+            {
+                var turn = turns[i];
+                var joined = string.Join("\n\n", pending);
+                turns[i] = turn with { Reasoning = turn.Reasoning is null ? joined : turn.Reasoning + "\n\n" + joined };
+            }
+            pending.Clear();
+        }
+
+        return new ParsedTranscript(turns, hadPreamble, dropped);
+    }
+
+    /// <summary>Drops leading and trailing blank lines and trailing whitespace; inner lines stay exact.</summary>
+    internal static string Normalize(IReadOnlyList<string> lines)
+    {
+        var start = 0;
+        while (start < lines.Count && string.IsNullOrWhiteSpace(lines[start])) start++;
+        if (start == lines.Count) return "";
+        var sb = new StringBuilder();
+        for (var i = start; i < lines.Count; i++)
+        {
+            if (i > start) sb.Append('\n');
+            sb.Append(lines[i]);
+        }
+        var length = sb.Length;
+        while (length > 0 && char.IsWhiteSpace(sb[length - 1])) length--;
+        return sb.ToString(0, length);
+    }
+}
+
+internal enum MarkerRole { User, Assistant, Reasoning }
+
+/// <summary>An open code fence: its character and how many of them opened it.</summary>
+internal readonly record struct Fence(char Char, int Length)
+{
+    public static Fence None => default;
+    public bool IsOpen => Length > 0;
+}
+
+/// <summary>
+/// The transcript's line syntax, shared by parser and renderer.
+/// Markers are recognised at the start of a line after any whitespace, in any case, with
+/// markdown decoration models like to add: a heading (<c>### [ASSISTANT]:</c>), bold or
+/// italics around the bracket or the colon (<c>**[User]:**</c>, <c>**[USER]**:</c>,
+/// <c>__[Assistant]:__</c>) and spaces inside (<c>[ ASSISTANT ] :</c>). List bullets and
+/// quotes are not markers: "- [USER]: ..." is far more often quoted text than a turn.
+/// Escape: a content line that would read as syntax gets one backslash after its
+/// indentation (<c>[USER]: x</c> → <c>\[USER]: x</c>); a line that already hides syntax
+/// behind backslashes gets one more, so removing exactly one is always the inverse.
+/// Outside fences, syntax is a marker, a fence opener or a <c>&lt;&lt;&lt;</c> delimiter;
+/// inside fences only the delimiter, because the simulator splits conversations on it
+/// without knowing about fences. Markdown shows <c>\[</c>, <c>\*</c>, <c>\`</c> as the bare
+/// character, so an escaped line still displays as written.
+/// </summary>
+internal static class TranscriptSyntax
+{
+    public static bool TryMatchMarker(ReadOnlySpan<char> line, out MarkerRole role, out int after)
+    {
+        role = default;
+        after = 0;
+        var i = SkipWhitespace(line, 0);
+        if (i < line.Length && line[i] == '#')
+        {
+            var hashes = 0;
+            while (i < line.Length && line[i] == '#') { i++; hashes++; }
+            if (hashes > 6 || i == line.Length || !char.IsWhiteSpace(line[i])) return false;
+            i = SkipWhitespace(line, i);
+        }
+        var open = CountEmphasis(line, i, 3);
+        i += open;
+        if (i >= line.Length || line[i] != '[') return false;
+        i = SkipWhitespace(line, i + 1);
+        var start = i;
+        while (i < line.Length && char.IsAsciiLetter(line[i])) i++;
+        var word = line[start..i];
+        if (word.Equals("USER", StringComparison.OrdinalIgnoreCase)) role = MarkerRole.User;
+        else if (word.Equals("ASSISTANT", StringComparison.OrdinalIgnoreCase)) role = MarkerRole.Assistant;
+        else if (word.Equals("REASONING", StringComparison.OrdinalIgnoreCase)) role = MarkerRole.Reasoning;
+        else return false;
+        i = SkipWhitespace(line, i);
+        if (i >= line.Length || line[i] != ']') return false;
+        var closed = CountEmphasis(line, i + 1, open);
+        i = SkipWhitespace(line, i + 1 + closed);
+        if (i >= line.Length || line[i] != ':') return false;
+        after = i + 1 + CountEmphasis(line, i + 1, open - closed);
+        return true;
+    }
+
+    /// <summary>``` or ~~~ (three or more), indented at most three spaces, as in CommonMark.</summary>
+    public static bool TryOpenFence(ReadOnlySpan<char> line, out Fence fence)
+    {
+        fence = Fence.None;
+        var i = CountIndent(line);
+        if (i > 3 || i == line.Length || line[i] is not ('`' or '~')) return false;
+        var c = line[i];
+        var run = CountRun(line, i, c);
+        // A backtick in the info string means inline code such as ```x```, not a fence.
+        if (run < 3 || (c == '`' && line[(i + run)..].Contains('`'))) return false;
+        fence = new Fence(c, run);
+        return true;
+    }
+
+    public static bool ClosesFence(ReadOnlySpan<char> line, Fence fence)
+    {
+        var i = CountIndent(line);
+        if (i > 3 || i == line.Length || line[i] != fence.Char) return false;
+        var run = CountRun(line, i, fence.Char);
+        return run >= fence.Length && line[(i + run)..].IsWhiteSpace();
+    }
+
+    public static bool NeedsEscape(ReadOnlySpan<char> line, bool insideFence) =>
+        IsSyntax(WithoutBackslashes(line, out _, out _), insideFence);
+
+    public static string Escape(ReadOnlySpan<char> line)
+    {
+        var ws = SkipWhitespace(line, 0);
+        return string.Concat(line[..ws], "\\", line[ws..]);
+    }
+
+    public static ReadOnlySpan<char> Unescape(ReadOnlySpan<char> line, bool insideFence)
+    {
+        var stripped = WithoutBackslashes(line, out var ws, out var slashes);
+        if (slashes == 0 || !IsSyntax(stripped, insideFence)) return line;
+        return string.Concat(line[..ws], line[(ws + 1)..]);
+    }
+
+    private static bool IsSyntax(ReadOnlySpan<char> line, bool insideFence) =>
+        IsDelimiter(line) || (!insideFence && (TryMatchMarker(line, out _, out _) || TryOpenFence(line, out _)));
+
+    public static bool IsDelimiter(ReadOnlySpan<char> line) => line[SkipWhitespace(line, 0)..].StartsWith("<<<");
+
+    private static ReadOnlySpan<char> WithoutBackslashes(ReadOnlySpan<char> line, out int ws, out int slashes)
+    {
+        ws = SkipWhitespace(line, 0);
+        slashes = CountRun(line, ws, '\\');
+        return slashes == 0 ? line : string.Concat(line[..ws], line[(ws + slashes)..]);
+    }
+
+    private static int SkipWhitespace(ReadOnlySpan<char> line, int i)
+    {
+        while (i < line.Length && char.IsWhiteSpace(line[i])) i++;
+        return i;
+    }
+
+    private static int CountIndent(ReadOnlySpan<char> line)
+    {
+        var i = 0;
+        while (i < line.Length && i < 4 && line[i] == ' ') i++;
+        return i;
+    }
+
+    private static int CountRun(ReadOnlySpan<char> line, int i, char c)
+    {
+        var start = i;
+        while (i < line.Length && line[i] == c) i++;
+        return i - start;
+    }
+
+    private static int CountEmphasis(ReadOnlySpan<char> line, int i, int max)
+    {
+        var n = 0;
+        while (n < max && i + n < line.Length && line[i + n] is '*' or '_') n++;
+        return n;
+    }
+}

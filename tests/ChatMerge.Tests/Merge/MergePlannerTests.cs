@@ -1,0 +1,167 @@
+using System.Text;
+using ChatMerge.Merge;
+using CsCheck;
+
+namespace ChatMerge.Tests.Merge;
+
+public class MergePlannerTests
+{
+    // Characters as "tokens": exact and additive, so the tests can reason about sizes.
+    private static readonly Func<string, int> Chars = s => s.Length;
+
+    private static SourceConversation Conversation(string title, int messages, int size) =>
+        new(title, "openai", "gpt-4o",
+            Enumerable.Range(0, messages)
+                .Select(i => new SourceMessage(i % 2 == 0 ? "user" : "assistant", $"{title} message {i} " + new string('x', size), null))
+                .ToList());
+
+    private static int Size(IReadOnlyList<SourceConversation> group) => MergeTranscript.RenderSources(group).Length;
+
+    [Fact]
+    public void Sources_that_fit_stay_one_group_unchanged()
+    {
+        SourceConversation[] sources = [Conversation("A", 4, 10), Conversation("B", 4, 10)];
+
+        var plan = MergePlanner.Plan(sources, 10_000, Chars);
+
+        var group = Assert.Single(plan);
+        Assert.Same(sources[0], group[0]);
+        Assert.Same(sources[1], group[1]);
+    }
+
+    [Fact]
+    public void Two_big_conversations_go_to_separate_groups()
+    {
+        SourceConversation[] sources = [Conversation("A", 4, 300), Conversation("B", 4, 300)];
+        var budget = Size([sources[0]]) + 100;
+
+        var plan = MergePlanner.Plan(sources, budget, Chars);
+
+        Assert.Equal(2, plan.Count);
+        Assert.Same(sources[0], Assert.Single(plan[0]));
+        Assert.Same(sources[1], Assert.Single(plan[1]));
+    }
+
+    [Fact]
+    public void Small_conversations_are_packed_greedily_in_order()
+    {
+        var sources = Enumerable.Range(0, 6).Select(i => Conversation($"C{i}", 2, 100)).ToList();
+        var budget = Size(sources.Take(2).ToList()) + 10;
+
+        var plan = MergePlanner.Plan(sources, budget, Chars);
+
+        Assert.Equal(3, plan.Count);
+        Assert.Equal(sources, plan.SelectMany(g => g));
+        Assert.All(plan, g => Assert.True(Size(g) <= budget));
+    }
+
+    [Fact]
+    public void A_huge_conversation_is_split_into_ordered_parts_at_message_boundaries()
+    {
+        var huge = Conversation("Huge", 40, 200) with
+        {
+            Messages = [new SourceMessage("system", "Be brief.", null), .. Conversation("Huge", 40, 200).Messages],
+        };
+        const int budget = 1_500;
+
+        var plan = MergePlanner.Plan([huge], budget, Chars);
+
+        Assert.True(plan.Count > 1);
+        var parts = plan.SelectMany(g => g).ToList();
+        Assert.All(plan, g => Assert.True(Size(g) <= budget, $"group of {Size(g)}"));
+        for (var k = 0; k < parts.Count; k++)
+        {
+            Assert.Equal($"Huge (part {k + 1} of {parts.Count})", parts[k].Title);
+            Assert.Equal("system", parts[k].Messages[0].Role);
+        }
+        Assert.Equal(huge.Messages.Skip(1), parts.SelectMany(p => p.Messages.Skip(1)));
+    }
+
+    [Fact]
+    public void An_oversized_message_is_split_so_its_pieces_concatenate_back()
+    {
+        var paragraphs = string.Join("\n\n", Enumerable.Range(0, 60).Select(i => $"Paragraph {i}: " + new string('p', 80)));
+        var oneLongLine = new string('z', 5_000);
+        var reasoning = string.Join("\n", Enumerable.Range(0, 100).Select(i => $"thought {i}"));
+        var conversation = new SourceConversation("Big", "anthropic", "claude", [
+            new SourceMessage("user", paragraphs, null),
+            new SourceMessage("assistant", oneLongLine, reasoning),
+            new SourceMessage("user", "short", null),
+        ]);
+        const int budget = 700;
+
+        var plan = MergePlanner.Plan([conversation], budget, Chars);
+
+        Assert.All(plan, g => Assert.True(Size(g) <= budget, $"group of {Size(g)}"));
+        var pieces = plan.SelectMany(g => g).SelectMany(p => p.Messages).ToList();
+        Assert.Equal(paragraphs, string.Concat(pieces.TakeWhile(m => m.Role == "user").Select(m => m.Content)));
+        var assistant = pieces.Where(m => m.Role == "assistant").ToList();
+        Assert.Equal(oneLongLine, string.Concat(assistant.Select(m => m.Content)));
+        Assert.Equal(reasoning, string.Concat(assistant.Select(m => m.Reasoning)));
+        Assert.Equal("short", pieces[^1].Content);
+        // Paragraph text is cut at paragraph breaks, not mid-paragraph.
+        Assert.All(pieces.TakeWhile(m => m.Role == "user").SkipLast(1), m => Assert.EndsWith("\n\n", m.Content));
+    }
+
+    [Fact]
+    public void Split_parts_parse_back_to_the_original_turns()
+    {
+        var conversation = Conversation("Round", 30, 150);
+        var plan = MergePlanner.Plan([conversation], 1_000, Chars);
+
+        var turns = plan.SelectMany(g => g)
+            .SelectMany(p => MergeTranscriptParser.Parse(MergeTranscript.RenderSources([p])).Turns)
+            .Select(t => t.Content).ToList();
+
+        Assert.Equal(conversation.Messages.Select(m => m.Content).ToList(), turns);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20)]
+    public void A_budget_too_small_for_the_labels_is_rejected(int budget)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => MergePlanner.Plan([Conversation("A", 2, 10), Conversation("B", 2, 10)], budget, Chars));
+
+        Assert.Contains("budget", ex.Message);
+    }
+
+    [Fact]
+    public void Real_token_counts_keep_every_group_within_budget()
+    {
+        var counter = TokenCounter.Shared;
+        int Count(string s) => counter.Count("anthropic", s);
+        var text = new StringBuilder();
+        for (var i = 0; i < 400; i++) text.Append("Line ").Append(i).Append(": some words about merging, ünïcödé 日本 and `code`.\n");
+        SourceConversation[] sources =
+        [
+            new("One", "openai", "gpt-4o", [new("user", text.ToString(), null), new("assistant", "ok", "hmm")]),
+            Conversation("Two", 50, 120),
+        ];
+        const int budget = 2_000;
+
+        var plan = MergePlanner.Plan(sources, budget, Count);
+
+        Assert.True(plan.Count > 2);
+        Assert.All(plan, g => Assert.True(Count(MergeTranscript.RenderSources(g)) <= budget));
+        Assert.Equal(text.ToString(), string.Concat(plan.SelectMany(g => g).Where(p => p.Title.StartsWith("One")).SelectMany(p => p.Messages).Where(m => m.Role == "user").Select(m => m.Content)));
+    }
+
+    [Fact]
+    public void Any_plan_fits_and_preserves_every_message_in_order()
+    {
+        var message = Gen.Select(Gen.Bool, Gen.String[Gen.Char["ab \n[]`:"], 0, 400],
+            (user, text) => new SourceMessage(user ? "user" : "assistant", text, null));
+        var conversation = Gen.Select(Gen.String[Gen.Char.AlphaNumeric, 1, 10], message.List[0, 10],
+            (title, messages) => new SourceConversation(title, "openai", "m", messages));
+
+        Gen.Select(conversation.List[1, 4], Gen.Int[150, 2_000]).Sample((sources, budget) =>
+        {
+            var plan = MergePlanner.Plan(sources, budget, Chars);
+
+            Assert.All(plan, g => Assert.True(Size(g) <= budget));
+            var contents = string.Concat(plan.SelectMany(g => g).SelectMany(p => p.Messages).Select(m => m.Content));
+            Assert.Equal(string.Concat(sources.SelectMany(c => c.Messages).Select(m => m.Content)), contents);
+        }, iter: 300);
+    }
+}
