@@ -26,7 +26,8 @@ internal static class AnthropicEndpoints
         {
             Model = root.Str("model") ?? "claude-sonnet-4-5",
             Stream = root.Bool("stream"),
-            WantsReasoning = root.Prop("thinking").Str("type") == "enabled",
+            // The SDK's default Adaptive mode sends "adaptive" when reasoning is asked for; Extended sends "enabled".
+            WantsReasoning = root.Prop("thinking").Str("type") is "enabled" or "adaptive",
         };
         var system = root.Prop("system");
         if (system.ValueKind is JsonValueKind.String or JsonValueKind.Array)

@@ -25,6 +25,17 @@ public sealed class AnthropicSimulatorTests(SimulatorFixture sim) : IClassFixtur
     }
 
     [Fact]
+    public async Task Anthropic_adaptive_thinking_mode_also_streams_reasoning()
+    {
+        var client = sim.Anthropic().AsIChatClient("claude-opus-4-6", 4096); // Adaptive is the SDK default
+
+        var r = await SimulatorFixture.Collect(client.GetStreamingResponseAsync("adaptive please", Thinking));
+
+        Assert.Equal("Thinking about: adaptive please", r.Reasoning);
+        Assert.Contains("\"adaptive\"", sim.Host.Requests.Last(q => q.Body.Contains("adaptive please")).Body);
+    }
+
+    [Fact]
     public async Task Anthropic_stream_without_thinking_has_text_only()
     {
         var r = await SimulatorFixture.Collect(sim.Anthropic().AsIChatClient("claude-haiku-4-5", 1024, AnthropicThinkingMode.Extended)

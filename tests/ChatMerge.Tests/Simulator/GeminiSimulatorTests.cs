@@ -47,6 +47,9 @@ public sealed class GeminiSimulatorTests(SimulatorFixture sim) : IClassFixture<S
         Assert.True(last.GetProperty("usageMetadata").GetProperty("candidatesTokenCount").GetInt32() > 0);
         Assert.Equal("gemini-2.5-flash", last.GetProperty("modelVersion").GetString());
         Assert.All(events[..^1], e => Assert.False(e.GetProperty("candidates")[0].TryGetProperty("finishReason", out _)));
+        var recorded = sim.Host.Requests.Last(q => q.Provider == "gemini");
+        Assert.Equal("/v1beta/models/gemini-2.5-flash:streamGenerateContent", recorded.Path);
+        Assert.Equal("REDACTED", recorded.Headers["x-goog-api-key"]);
     }
 
     [Fact]

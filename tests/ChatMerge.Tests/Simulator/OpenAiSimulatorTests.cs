@@ -49,6 +49,18 @@ public sealed class OpenAiSimulatorTests(SimulatorFixture sim) : IClassFixture<S
     }
 
     [Fact]
+    public async Task OpenAi_responses_non_stream_returns_reasoning_and_text()
+    {
+        var client = sim.OpenAi().GetResponsesClient().AsIChatClient("o4-mini");
+        var options = new ChatOptions { Reasoning = new ReasoningOptions { Effort = ReasoningEffort.Low, Output = ReasoningOutput.Summary } };
+
+        var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "once more")], options);
+
+        Assert.Equal("You said: \"once more\" (1 messages, system: no)", response.Text);
+        Assert.Contains(response.Messages.SelectMany(m => m.Contents).OfType<TextReasoningContent>(), c => c.Text == "Thinking about: once more");
+    }
+
+    [Fact]
     public async Task OpenAi_responses_stream_without_reasoning_has_no_reasoning()
     {
         var client = sim.OpenAi().GetResponsesClient().AsIChatClient("gpt-4o-mini");
