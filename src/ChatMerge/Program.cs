@@ -1,4 +1,5 @@
 using ChatMerge.Chats;
+using ChatMerge.Completions;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using ChatMerge.Keys;
@@ -17,7 +18,8 @@ builder.AddApiDefaults();
 // Features
 builder.AddData();
 builder.AddKeys();
-builder.Services.AddOptions<ProvidersOptions>().BindConfiguration(ProvidersOptions.Section);
+builder.AddProviders();
+builder.Services.AddSingleton<CompletionStreamer>();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();
@@ -28,6 +30,7 @@ app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("He
 app.MapChats();
 app.MapApiKeys();
 app.MapModels();
+app.MapCompletions();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

@@ -45,6 +45,12 @@ internal sealed class ProvidersOptions
     /// <summary>Longest wait for the next piece of a stream before the answer is given up as stalled.</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Retries of a failed request before its first token (429, 5xx), done by each SDK; never after text has arrived.</summary>
+    public int MaxRetries { get; set; } = 2;
+
+    /// <summary>Longest wait for a provider to start answering.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>How long a live model list from a provider is reused.</summary>
     public TimeSpan ModelListCacheDuration { get; set; } = TimeSpan.FromMinutes(10);
 

@@ -249,7 +249,7 @@ public class MergeTranscriptParserTests
         watch.Stop();
 
         Assert.True(parsed.Turns.Count > 10_000);
-        Assert.True(watch.ElapsedMilliseconds < 2_000, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < 10_000, $"took {watch.ElapsedMilliseconds} ms");
     }
 
     [Theory]
@@ -266,6 +266,6 @@ public class MergeTranscriptParserTests
         var parsed = MergeTranscriptParser.Parse(text);
 
         Assert.Single(parsed.Turns);
-        Assert.True(watch.ElapsedMilliseconds < 2_000, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < 10_000, $"took {watch.ElapsedMilliseconds} ms");
     }
 }

@@ -69,7 +69,7 @@ public class TokenCounterTests
         watch.Stop();
 
         Assert.InRange(count, text.Length / 8, text.Length / 3);
-        Assert.True(watch.ElapsedMilliseconds < 5_000, $"took {watch.ElapsedMilliseconds} ms");
+        Assert.True(watch.ElapsedMilliseconds < 20_000, $"took {watch.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -1,0 +1,97 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using ChatMerge.Data;
+using ChatMerge.Providers;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace ChatMerge.Completions;
+
+/// <summary>
+/// Relays one answer from the chat's provider as events and stores it. Whatever the user saw is
+/// stored: on a provider fault, a client that goes away or a shutdown, the partial answer is kept
+/// and marked incomplete.
+/// </summary>
+internal sealed partial class CompletionStreamer(
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ILogger<CompletionStreamer> logger)
+{
+    public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
+        ChatMergeDbContext db, Chat chat, string apiKey, CompletionRequest request,
+        [EnumeratorCancellation] CancellationToken requestAborted)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var answer = new Answer();
+        var stored = false;
+        string? error = null;
+        try
+        {
+            var history = History.Build(chat.SystemPrompt,
+                await db.Messages.AsNoTracking().Where(m => m.ChatId == chat.Id).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(stop.Token),
+                chat.Provider);
+            var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
+            await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value.StreamIdleTimeout, stop.Token).GetAsyncEnumerator(stop.Token);
+            while (true)
+            {
+                try
+                {
+                    if (!await pieces.MoveNextAsync())
+                        break;
+                }
+                catch (Exception e) when (!requestAborted.IsCancellationRequested)
+                {
+                    error = lifetime.ApplicationStopping.IsCancellationRequested
+                        ? "The server is shutting down; the answer so far was kept."
+                        : ProviderErrors.Describe(chat.Provider, e, apiKey, options.Value.For(chat.Provider).BaseUrl);
+                    LogProviderFailure(logger, chat.Provider, chat.Model, chat.Id, e.GetType().Name);
+                    break;
+                }
+                var piece = pieces.Current;
+                yield return StreamEvent.Of(piece.IsReasoning ? StreamEvent.Reasoning : StreamEvent.Content, piece.Text);
+            }
+
+            if (error is not null)
+            {
+                if (!answer.IsEmpty)
+                    await StoreAsync(db, chat, answer, complete: false);
+                stored = true;
+                yield return StreamEvent.Of(StreamEvent.Error, error);
+                yield break;
+            }
+
+            var message = await StoreAsync(db, chat, answer, complete: true);
+            stored = true;
+            yield return StreamEvent.Of(StreamEvent.Done, message.Id.ToString());
+        }
+        finally
+        {
+            // The client went away (or the loop above failed before storing): keep what it saw.
+            if (!stored && !answer.IsEmpty)
+                await StoreAsync(db, chat, answer, complete: false);
+        }
+    }
+
+    private static async Task<Message> StoreAsync(ChatMergeDbContext db, Chat chat, Answer answer, bool complete)
+    {
+        var message = new Message
+        {
+            ChatId = chat.Id,
+            Role = "assistant",
+            Content = answer.Text.ToString(),
+            ReasoningTrace = answer.Reasoning.Length > 0 ? answer.Reasoning.ToString() : null,
+            ReasoningData = answer.ReasoningData,
+            IsComplete = complete,
+            Provider = chat.Provider,
+            Model = chat.Model,
+            InputTokens = (int?)answer.Usage?.InputTokenCount,
+            OutputTokens = (int?)answer.Usage?.OutputTokenCount,
+        };
+        db.Messages.Add(message);
+        chat.UpdatedAt = DateTime.UtcNow;
+        // Not the request's token: a partial answer is stored even when the client has gone.
+        await db.SaveChangesAsync(CancellationToken.None);
+        return message;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {Model} failed for chat {ChatId}: {ExceptionType}")]
+    private static partial void LogProviderFailure(ILogger logger, string provider, string model, Guid chatId, string exceptionType);
+}

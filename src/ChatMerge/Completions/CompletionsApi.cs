@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using System.Net.ServerSentEvents;
+using ChatMerge.Chats;
+using ChatMerge.Data;
+using ChatMerge.Hosting;
+using ChatMerge.Keys;
+using ChatMerge.Providers;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Completions;
+
+public sealed record CompletionRequest(
+    [property: Required(ErrorMessage = "content must not be empty."), MaxLength(Limits.MessageLength)] string Content,
+    [property: Range(0.0, 2.0, ErrorMessage = "temperature must be between 0 and 2.")] double? Temperature = null,
+    [property: Range(1, 1_000_000, ErrorMessage = "max_tokens must be between 1 and 1000000.")] int? MaxTokens = null);
+
+internal static class CompletionsApi
+{
+    public static RouteHandlerBuilder MapCompletions(this IEndpointRouteBuilder routes) =>
+        routes.MapPost("/api/chats/{id}/completions", Complete)
+            .WithTags("Chats")
+            .WithSummary("Stream the model's answer to a new user message (Server-Sent Events)")
+            .WithDescription("Events: data: {\"type\": \"reasoning\"|\"content\"|\"error\"|\"done\", \"data\": \"...\"}. " +
+                             "done carries the id of the stored assistant message.");
+
+    private static async Task<Results<ServerSentEventsResult<StreamEvent>, ProblemHttpResult>> Complete(
+        string id, CompletionRequest request, ChatMergeDbContext db, KeyVault vault, CompletionStreamer streamer,
+        HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        var chat = await db.Chats.FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
+        if (chat is null)
+            return ChatQueries.ChatNotFound(chatId);
+
+        string? apiKey;
+        try
+        {
+            apiKey = await vault.ResolveAsync(db, chat.Provider, cancellationToken);
+        }
+        catch (KeyUnavailableException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+        if (apiKey is null)
+            return Problems.BadRequest(KeyVault.MissingKeyMessage(chat.Provider));
+
+        // The user's message is stored before the provider is called: it is never lost.
+        db.Messages.Add(new Message { ChatId = chat.Id, Role = "user", Content = request.Content });
+        chat.UpdatedAt = DateTime.UtcNow;
+        await db.SaveChangesAsync(cancellationToken);
+
+        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
+        return TypedResults.ServerSentEvents(streamer.StreamAsync(db, chat, apiKey, request, http.RequestAborted));
+    }
+}

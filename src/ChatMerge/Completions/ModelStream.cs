@@ -1,0 +1,108 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using ChatMerge.Providers;
+using Microsoft.Extensions.AI;
+
+namespace ChatMerge.Completions;
+
+/// <summary>A piece of a model's answer as it arrives.</summary>
+internal readonly record struct AnswerPiece(bool IsReasoning, string Text);
+
+/// <summary>A thinking block to hand back to the provider that wrote it (Claude signatures, Gemini thought signatures).</summary>
+internal sealed record ReasoningBlock(string Text, string Signature);
+
+/// <summary>
+/// Everything a model has said so far. Filled while streaming, so that what arrived
+/// before a fault or a disconnect can still be stored.
+/// </summary>
+internal sealed class Answer
+{
+    private readonly StringBuilder _pendingThinking = new();
+
+    public StringBuilder Text { get; } = new();
+    public StringBuilder Reasoning { get; } = new();
+    public List<ReasoningBlock> Blocks { get; } = [];
+    public UsageDetails? Usage { get; private set; }
+    public ChatFinishReason? FinishReason { get; private set; }
+    public bool IsEmpty => Text.Length == 0 && Reasoning.Length == 0;
+
+    public string? ReasoningData => Blocks.Count == 0 ? null : JsonSerializer.Serialize(Blocks);
+
+    public void Add(ChatResponseUpdate update, List<AnswerPiece> pieces)
+    {
+        if (update.FinishReason is { } finish)
+            FinishReason = finish;
+        foreach (var content in update.Contents)
+        {
+            switch (content)
+            {
+                case TextReasoningContent reasoning:
+                    if (reasoning.Text.Length > 0)
+                    {
+                        Reasoning.Append(reasoning.Text);
+                        _pendingThinking.Append(reasoning.Text);
+                        pieces.Add(new AnswerPiece(true, reasoning.Text));
+                    }
+                    // The signature closes a thinking block; redacted thinking is a signature alone.
+                    if (!string.IsNullOrEmpty(reasoning.ProtectedData))
+                    {
+                        Blocks.Add(new ReasoningBlock(_pendingThinking.ToString(), reasoning.ProtectedData));
+                        _pendingThinking.Clear();
+                    }
+                    break;
+                case TextContent text when text.Text.Length > 0:
+                    Text.Append(text.Text);
+                    pieces.Add(new AnswerPiece(false, text.Text));
+                    break;
+                case UsageContent usage:
+                    Usage = usage.Details;
+                    break;
+                case ErrorContent error:
+                    // The Responses API reports a mid-stream error as content, not as an exception.
+                    throw new IncompleteStreamException(error.Message);
+            }
+        }
+    }
+}
+
+internal static class ModelStream
+{
+    /// <summary>
+    /// Streams the model's answer into <paramref name="answer"/>, yielding each piece as it arrives.
+    /// Throws <see cref="StreamStalledException"/> when nothing arrives for <paramref name="idleTimeout"/>,
+    /// and <see cref="IncompleteStreamException"/> when the stream ends without a finish reason.
+    /// </summary>
+    public static async IAsyncEnumerable<AnswerPiece> ReadAsync(
+        ProviderCall call, IList<ChatMessage> messages, Answer answer, TimeSpan idleTimeout,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        idle.CancelAfter(idleTimeout);
+        var stream = call.Client.GetStreamingResponseAsync(messages, call.Options, idle.Token);
+        await using var updates = stream.GetAsyncEnumerator(idle.Token);
+        var pieces = new List<AnswerPiece>(4);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await updates.MoveNextAsync();
+            }
+            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new StreamStalledException(idleTimeout);
+            }
+            if (!more)
+                break;
+            idle.CancelAfter(idleTimeout);
+            pieces.Clear();
+            answer.Add(updates.Current, pieces);
+            foreach (var piece in pieces)
+                yield return piece;
+        }
+        // OpenAI's chat stream ends quietly after a mid-stream error: no finish reason means no finished answer.
+        if (answer.FinishReason is null)
+            throw new IncompleteStreamException("the stream ended before the model finished");
+    }
+}

@@ -1,0 +1,21 @@
+using System.Net.ServerSentEvents;
+
+namespace ChatMerge.Completions;
+
+/// <summary>
+/// One event of a completion or merge stream, written as <c>data: {"type": ..., "data": ...}</c>:
+/// the shape the original web client reads.
+/// </summary>
+public sealed record StreamEvent(string Type, string Data)
+{
+    public const string Content = "content";
+    public const string Reasoning = "reasoning";
+    public const string Error = "error";
+    public const string Done = "done";
+    public const string Progress = "progress";
+    public const string MergeComplete = "merge_complete";
+
+    public SseItem<StreamEvent> ToSse() => new(this, Type);
+
+    public static SseItem<StreamEvent> Of(string type, string data) => new StreamEvent(type, data).ToSse();
+}

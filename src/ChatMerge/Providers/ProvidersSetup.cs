@@ -1,0 +1,61 @@
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace ChatMerge.Providers;
+
+internal static class ProvidersSetup
+{
+    public static WebApplicationBuilder AddProviders(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ProvidersOptions>()
+            .BindConfiguration(ProvidersOptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                // The short environment variables win over appsettings.
+                options.OpenAI.BaseUrl = configuration["OPENAI_BASE_URL"] is { Length: > 0 } o ? o : options.OpenAI.BaseUrl;
+                options.Anthropic.BaseUrl = configuration["ANTHROPIC_BASE_URL"] is { Length: > 0 } a ? a : options.Anthropic.BaseUrl;
+                options.Gemini.BaseUrl = configuration["GEMINI_BASE_URL"] is { Length: > 0 } g ? g : options.Gemini.BaseUrl;
+            })
+            .Validate(o => ProviderNames.All.All(p => Uri.TryCreate(o.For(p).BaseUrl, UriKind.Absolute, out _)),
+                "Providers: every BaseUrl (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL) must be an absolute URL.")
+            .ValidateOnStart();
+
+        foreach (var provider in ProviderNames.All)
+        {
+            var client = services.AddHttpClient(provider, (sp, http) =>
+                {
+                    // Streams can run for many minutes; the stream's own idle timeout ends a stalled one.
+                    http.Timeout = Timeout.InfiniteTimeSpan;
+                    if (provider == ProviderNames.Gemini)
+                        http.BaseAddress = new Uri(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProvidersOptions>>().Value.Gemini.BaseUrl.TrimEnd('/') + "/");
+                })
+                .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+                {
+                    ConnectTimeout = TimeSpan.FromSeconds(15),
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                    AutomaticDecompression = DecompressionMethods.All,
+                    MaxConnectionsPerServer = int.MaxValue,
+                });
+            // OpenAI's and Anthropic's SDKs retry by themselves; Gemini is our client, so it retries here.
+            if (provider == ProviderNames.Gemini)
+                client.AddResilienceHandler("gemini-retry", (pipeline, context) =>
+                {
+                    var retries = context.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProvidersOptions>>().Value.MaxRetries;
+                    if (retries > 0)
+                        pipeline.AddRetry(new HttpRetryStrategyOptions
+                        {
+                            MaxRetryAttempts = retries,
+                            BackoffType = DelayBackoffType.Exponential,
+                            UseJitter = true,
+                            Delay = TimeSpan.FromMilliseconds(500),
+                            ShouldRetryAfterHeader = true,
+                        });
+                });
+        }
+
+        services.AddSingleton<ChatClientFactory>();
+        return builder;
+    }
+}
