@@ -20,6 +20,8 @@ builder.AddData();
 builder.AddKeys();
 builder.AddProviders();
 builder.Services.AddSingleton<CompletionStreamer>();
+builder.Services.AddMemoryCache();
+builder.Services.AddScoped<ModelCatalog>();
 
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();

@@ -23,6 +23,7 @@ internal static class ApiKeysApi
         group.MapPost("", Store).WithSummary("Store or replace the API key of a provider");
         group.MapGet("", List).WithSummary("List stored keys (never the keys themselves)");
         group.MapDelete("/{id}", Delete).WithSummary("Delete a stored key");
+        group.MapKeyValidation();
         return group;
     }
 

@@ -1,6 +1,5 @@
-using ChatMerge.Providers;
+using ChatMerge.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Models;
 
@@ -11,6 +10,6 @@ internal static class ModelsApi
             .WithTags("Models")
             .WithSummary("Models per provider: the curated list, plus the provider's live list when a key is available");
 
-    private static Ok<Dictionary<string, List<string>>> List(IOptions<ProvidersOptions> options) =>
-        TypedResults.Ok(ProviderNames.All.ToDictionary(p => p, p => options.Value.For(p).Models.ToList()));
+    private static async Task<Ok<Dictionary<string, List<string>>>> List(ModelCatalog catalog, ChatMergeDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.ListAsync(db, cancellationToken));
 }
