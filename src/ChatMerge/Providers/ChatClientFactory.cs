@@ -50,13 +50,7 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
 
     private IChatClient OpenAIClient(string apiKey, string model, bool reasoning, ChatOptions chatOptions)
     {
-        var client = new OpenAIClient(new ApiKeyCredential(apiKey), new OpenAIClientOptions
-        {
-            Endpoint = new Uri(Options.OpenAI.BaseUrl.TrimEnd('/') + "/v1"),
-            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ProviderNames.OpenAI)),
-            RetryPolicy = new ClientRetryPolicy(Options.MaxRetries),
-            NetworkTimeout = Options.RequestTimeout,
-        });
+        var client = NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout);
         if (!reasoning)
             return client.GetChatClient(model).AsIChatClient();
         // Only the Responses API streams reasoning summaries.
@@ -68,14 +62,7 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
 
     private IChatClient AnthropicClient(string apiKey, string model, bool reasoning, ChatOptions chatOptions, ProviderSettings settings)
     {
-        var client = new AnthropicClient(new Anthropic.Core.ClientOptions
-        {
-            ApiKey = apiKey,
-            BaseUrl = Options.Anthropic.BaseUrl.TrimEnd('/'),
-            MaxRetries = Options.MaxRetries,
-            HttpClient = httpClients.CreateClient(ProviderNames.Anthropic),
-            Timeout = Options.RequestTimeout,
-        });
+        var client = NewAnthropicClient(apiKey, Options.MaxRetries, Options.RequestTimeout);
         var maxTokens = chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens;
         if (reasoning)
         {
@@ -93,31 +80,37 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         return client.AsIChatClient(model, maxTokens, reasoning ? AnthropicThinkingMode.Extended : AnthropicThinkingMode.Adaptive);
     }
 
+    private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(30);
+
+    private OpenAIClient NewOpenAIClient(string apiKey, int retries, TimeSpan timeout) =>
+        new(new ApiKeyCredential(apiKey), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(Options.OpenAI.BaseUrl.TrimEnd('/') + "/v1"),
+            Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ProviderNames.OpenAI)),
+            RetryPolicy = new ClientRetryPolicy(retries),
+            NetworkTimeout = timeout,
+        });
+
+    private AnthropicClient NewAnthropicClient(string apiKey, int retries, TimeSpan timeout) =>
+        new(new Anthropic.Core.ClientOptions
+        {
+            ApiKey = apiKey,
+            BaseUrl = Options.Anthropic.BaseUrl.TrimEnd('/'),
+            MaxRetries = retries,
+            HttpClient = httpClients.CreateClient(ProviderNames.Anthropic),
+            Timeout = timeout,
+        });
+
     /// <summary>The provider's live model list; throws the provider's exception when the key or the provider fails.</summary>
     public async Task<IReadOnlyList<string>> ListModelsAsync(string provider, string apiKey, CancellationToken cancellationToken)
     {
         switch (provider)
         {
             case ProviderNames.OpenAI:
-                var openai = new OpenAIClient(new ApiKeyCredential(apiKey), new OpenAIClientOptions
-                {
-                    Endpoint = new Uri(Options.OpenAI.BaseUrl.TrimEnd('/') + "/v1"),
-                    Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ProviderNames.OpenAI)),
-                    RetryPolicy = new ClientRetryPolicy(0),
-                    NetworkTimeout = TimeSpan.FromSeconds(30),
-                });
-                var models = await openai.GetOpenAIModelClient().GetModelsAsync(cancellationToken);
+                var models = await NewOpenAIClient(apiKey, 0, ListTimeout).GetOpenAIModelClient().GetModelsAsync(cancellationToken);
                 return models.Value.Select(m => m.Id).Order(StringComparer.Ordinal).ToList();
             case ProviderNames.Anthropic:
-                var anthropic = new AnthropicClient(new Anthropic.Core.ClientOptions
-                {
-                    ApiKey = apiKey,
-                    BaseUrl = Options.Anthropic.BaseUrl.TrimEnd('/'),
-                    MaxRetries = 0,
-                    HttpClient = httpClients.CreateClient(ProviderNames.Anthropic),
-                    Timeout = TimeSpan.FromSeconds(30),
-                });
-                var page = await anthropic.Models.List(cancellationToken: cancellationToken);
+                var page = await NewAnthropicClient(apiKey, 0, ListTimeout).Models.List(cancellationToken: cancellationToken);
                 return page.Items.Select(m => m.ID).ToList();
             case ProviderNames.Gemini:
                 return await GeminiModels.ListAsync(httpClients.CreateClient(ProviderNames.Gemini), apiKey, cancellationToken);
