@@ -9,7 +9,9 @@ internal static class ChatsApi
 {
     public static RouteGroupBuilder MapChats(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/chats").WithTags("Chats");
+        var group = routes.MapGroup("/api/chats").WithTags("Chats")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("", Create).WithSummary("Create a chat");
         group.MapGet("", List).WithSummary("List chats, most recently active first");

@@ -21,6 +21,9 @@ internal static class CompletionsApi
         routes.MapPost("/api/chats/{id}/completions", Complete)
             .WithTags("Chats")
             .WithSummary("Stream the model's answer to a new user message (Server-Sent Events)")
+            .Produces<StreamEvent>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithDescription("Events: data: {\"type\": \"reasoning\"|\"content\"|\"error\"|\"done\", \"data\": \"...\"}. " +
                              "done carries the id of the stored assistant message.");
 

@@ -18,7 +18,9 @@ internal static class ApiKeysApi
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/api-keys").WithTags("API keys");
+        var group = routes.MapGroup("/api/api-keys").WithTags("API keys")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapPost("", Store).WithSummary("Store or replace the API key of a provider");
         group.MapGet("", List).WithSummary("List stored keys (never the keys themselves)");
