@@ -3,6 +3,7 @@ using ChatMerge.Completions;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using ChatMerge.Keys;
+using ChatMerge.Merge;
 using ChatMerge.Models;
 using ChatMerge.Providers;
 using Scalar.AspNetCore;
@@ -20,6 +21,7 @@ builder.AddData();
 builder.AddKeys();
 builder.AddProviders();
 builder.Services.AddSingleton<CompletionStreamer>();
+builder.Services.AddSingleton<MergeStreamer>();
 builder.Services.AddMemoryCache();
 builder.Services.AddScoped<ModelCatalog>();
 
@@ -33,6 +35,7 @@ app.MapChats();
 app.MapApiKeys();
 app.MapModels();
 app.MapCompletions();
+app.MapMerge();
 
 app.MapOpenApi();
 app.MapScalarApiReference("/docs");

@@ -87,6 +87,31 @@ internal static class MergeTranscriptParser
         return Assemble(blocks, hadPreamble);
     }
 
+    /// <summary>
+    /// <see cref="Parse"/>, and when that finds no conversation, the first fenced block that holds
+    /// one: models sometimes wrap the whole transcript in a code block despite being told not to.
+    /// </summary>
+    public static ParsedTranscript ParseAnswer(string text)
+    {
+        var parsed = Parse(text);
+        if (parsed.HasUserAndAssistant)
+            return parsed;
+        var lines = (text ?? "").Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (!TranscriptSyntax.TryOpenFence(lines[i], out var fence))
+                continue;
+            var close = Array.FindIndex(lines, i + 1, l => TranscriptSyntax.ClosesFence(l, fence));
+            var inner = Parse(string.Join('\n', lines[(i + 1)..(close < 0 ? lines.Length : close)]));
+            if (inner.HasUserAndAssistant)
+                return inner with { HadPreamble = true };
+            if (close < 0)
+                break;
+            i = close;
+        }
+        return parsed;
+    }
+
     private static ParsedTranscript Assemble(List<Block> blocks, bool hadPreamble)
     {
         var dropped = 0;

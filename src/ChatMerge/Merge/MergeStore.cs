@@ -1,0 +1,79 @@
+using ChatMerge.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Merge;
+
+/// <summary>A message of the merged chat before it is stored.</summary>
+internal sealed record MergedMessage(string Role, string Content, string? Reasoning, string? Provider = null, string? Model = null);
+
+/// <summary>Reads the sources and writes the result: the only database work of a merge.</summary>
+internal static class MergeStore
+{
+    /// <summary>Every message of the given chats, oldest first per chat.</summary>
+    public static async Task<Dictionary<Guid, List<Message>>> LoadMessagesAsync(
+        ChatMergeDbContext db, IReadOnlyList<Chat> chats, CancellationToken cancellationToken)
+    {
+        var ids = chats.Select(c => c.Id).ToList();
+        var messages = await db.Messages.AsNoTracking()
+            .Where(m => ids.Contains(m.ChatId))
+            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
+            .ToListAsync(cancellationToken);
+        var byChat = ids.ToDictionary(id => id, _ => new List<Message>());
+        foreach (var message in messages)
+            byChat[message.ChatId].Add(message);
+        return byChat;
+    }
+
+    public static SourceConversation ToSource(Chat chat, List<Message> messages)
+    {
+        var turns = new List<SourceMessage>(messages.Count + 1);
+        if (!string.IsNullOrWhiteSpace(chat.SystemPrompt))
+            turns.Add(new SourceMessage("system", chat.SystemPrompt, null));
+        turns.AddRange(messages.Select(m => new SourceMessage(m.Role, m.Content, m.ReasoningTrace)));
+        return new SourceConversation(chat.Title, chat.Provider, chat.Model, turns);
+    }
+
+    /// <summary>
+    /// The new chat, its messages and the merge record in one SaveChanges, so one transaction: a
+    /// cancelled save leaves nothing behind.
+    /// </summary>
+    public static async Task<Chat> SaveAsync(
+        ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        var chat = new Chat
+        {
+            Title = MergePrompts.Title(job.Chats, job.Title),
+            Provider = job.Provider,
+            Model = job.Model,
+            SystemPrompt = MergePrompts.SystemPrompt(job.Chats, job.Provider, job.Model, job.Mode),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        // Messages are listed by created_at, then id; a microsecond apart (what PostgreSQL keeps) and all
+        // in the past, they keep their order and come before anything added to the chat later.
+        var first = now.AddTicks(-TimeSpan.TicksPerMicrosecond * (messages.Count + 1));
+        db.Chats.Add(chat);
+        db.Messages.AddRange(messages.Select((m, i) => new Message
+        {
+            ChatId = chat.Id,
+            Role = m.Role,
+            Content = m.Content,
+            ReasoningTrace = string.IsNullOrEmpty(m.Reasoning) ? null : m.Reasoning,
+            Provider = m.Provider,
+            Model = m.Model,
+            CreatedAt = first.AddTicks(TimeSpan.TicksPerMicrosecond * i),
+        }));
+        db.MergeHistory.Add(new MergeHistory
+        {
+            MergedChatId = chat.Id,
+            SourceChatIds = job.Chats.Select(c => c.Id).ToList(),
+            Provider = job.Provider,
+            Model = job.Model,
+            Mode = job.Mode,
+            CreatedAt = now,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        return chat;
+    }
+}

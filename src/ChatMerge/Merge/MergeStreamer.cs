@@ -1,0 +1,109 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using ChatMerge.Completions;
+using ChatMerge.Data;
+using ChatMerge.Providers;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+
+namespace ChatMerge.Merge;
+
+/// <summary>One merge in progress: its request, its tokens, and what it produced or why it failed.</summary>
+internal sealed class MergeRun(MergeJob job, CancellationToken requestAborted, CancellationToken stop)
+{
+    public MergeJob Job => job;
+    public CancellationToken RequestAborted => requestAborted;
+
+    /// <summary>The client went away or the server is stopping.</summary>
+    public CancellationToken Stop => stop;
+
+    /// <summary>Set once something failed: the stream ends with it and nothing is stored.</summary>
+    public string? Error { get; set; }
+
+    public List<MergedMessage>? Messages { get; set; }
+}
+
+/// <summary>
+/// Runs a merge as a stream of events and stores the result only when it is complete: a provider
+/// fault, an unusable answer or a client that goes away leaves no chat and no merge record.
+/// </summary>
+internal sealed partial class MergeStreamer(
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ILogger<MergeStreamer> logger)
+{
+    public ProvidersOptions Options => options.Value;
+
+    public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
+        ChatMergeDbContext db, MergeJob job, [EnumeratorCancellation] CancellationToken requestAborted)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        var run = new MergeRun(job, requestAborted, stop.Token);
+
+        var loaded = await MergeStore.LoadMessagesAsync(db, job.Chats, stop.Token);
+        yield return Progress($"Loaded {job.Chats.Count} chats with {loaded.Values.Sum(m => m.Count)} messages.");
+
+        var steps = job.Mode == MergeModes.Concatenate
+            ? MergeConcatenation.RunAsync(this, run, loaded)
+            : new MergeSynthesis(this, run).RunAsync(job.Chats.Select(c => MergeStore.ToSource(c, loaded[c.Id])).ToList());
+        await foreach (var item in steps)
+            yield return item;
+
+        if (run.Error is not null || run.Messages is null)
+        {
+            yield return StreamEvent.Of(StreamEvent.Error, run.Error ?? "The merge produced nothing; nothing was stored.");
+            yield break;
+        }
+
+        stop.Token.ThrowIfCancellationRequested();
+        yield return Progress($"Saving the merged chat ({run.Messages.Count} messages).");
+        var chat = await MergeStore.SaveAsync(db, job, run.Messages, stop.Token);
+        LogMerged(logger, job.Chats.Count, chat.Id, job.Mode, job.Provider, job.Model, run.Messages.Count);
+        yield return StreamEvent.Of(StreamEvent.MergeComplete, chat.Id.ToString());
+    }
+
+    public static SseItem<StreamEvent> Progress(string text) => StreamEvent.Of(StreamEvent.Progress, text);
+
+    /// <summary>Failure of one model call; the caller decides whether it ends the merge.</summary>
+    public sealed class CallOutcome
+    {
+        public string? Error { get; set; }
+    }
+
+    /// <summary>
+    /// One call to the merge model, its pieces relayed as <c>reasoning</c> and <c>content</c> events.
+    /// A provider failure lands in <paramref name="outcome"/>; a client that goes away ends the stream.
+    /// </summary>
+    public async IAsyncEnumerable<SseItem<StreamEvent>> CallAsync(
+        MergeRun run, List<ChatMessage> prompt, int maxTokens, Answer answer, CallOutcome outcome)
+    {
+        var job = run.Job;
+        var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
+        await using var pieces = ModelStream.ReadAsync(call, prompt, answer, Options.StreamIdleTimeout, run.Stop).GetAsyncEnumerator(run.Stop);
+        while (true)
+        {
+            try
+            {
+                if (!await pieces.MoveNextAsync())
+                    break;
+            }
+            catch (Exception e) when (!run.RequestAborted.IsCancellationRequested)
+            {
+                outcome.Error = lifetime.ApplicationStopping.IsCancellationRequested
+                    ? "The server is shutting down."
+                    : ProviderErrors.Describe(job.Provider, e, job.ApiKey, Options.For(job.Provider).BaseUrl);
+                LogProviderFailure(logger, job.Provider, job.Model, e.GetType().Name);
+                yield break;
+            }
+            var piece = pieces.Current;
+            yield return StreamEvent.Of(piece.IsReasoning ? StreamEvent.Reasoning : StreamEvent.Content, piece.Text);
+        }
+        if (answer.FinishReason == ChatFinishReason.Length)
+            outcome.Error = $"The merge model stopped at its output limit ({maxTokens} tokens) before it finished. " +
+                            $"Raise Providers:{ProviderErrors.DisplayName(job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Merge model {Provider} {Model} failed: {ExceptionType}")]
+    private static partial void LogProviderFailure(ILogger logger, string provider, string model, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Merged {Count} chats into {ChatId} ({Mode}, {Provider} {Model}, {Messages} messages)")]
+    private static partial void LogMerged(ILogger logger, int count, Guid chatId, string mode, string provider, string model, int messages);
+}

@@ -1,0 +1,123 @@
+using System.Net.ServerSentEvents;
+using ChatMerge.Completions;
+using ChatMerge.Providers;
+using Microsoft.Extensions.AI;
+
+namespace ChatMerge.Merge;
+
+/// <summary>
+/// The synthesize mode: the merge model writes one conversation from all sources. Sources that do
+/// not fit its context window together are merged in parts, and the parts' results merged again,
+/// round after round, until one result is left.
+/// </summary>
+internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
+{
+    private const int PromptMargin = 32;
+
+    private readonly MergeJob _job = run.Job;
+    private readonly ProviderSettings _settings = streamer.Options.For(run.Job.Provider);
+
+    private int Count(string text) => TokenCounter.Shared.Count(_job.Provider, text);
+
+    /// <summary>
+    /// Tokens left for the answer: the configured output limit, but never more than a quarter of the
+    /// window, so that small windows keep room for the conversations.
+    /// </summary>
+    internal static int AnswerTokens(ProviderSettings settings, int window) => Math.Max(256, Math.Min(settings.MaxOutputTokens, window / 4));
+
+    public async IAsyncEnumerable<SseItem<StreamEvent>> RunAsync(List<SourceConversation> sources)
+    {
+        var window = _settings.ContextWindow(_job.Model);
+        var answerTokens = AnswerTokens(_settings, window);
+        // Thinking comes on top of the answer (Claude, Gemini) and counts against the window.
+        var thinking = _settings.IsReasoningModel(_job.Model) && _job.Provider != ProviderNames.OpenAI ? Math.Max(1024, _settings.ThinkingBudget) : 0;
+        var prompt = Count(MergePrompts.SynthesisSystem) + Count(MergePrompts.SynthesisUser(sources.Count, _job.Instructions, ""));
+        var budget = window - answerTokens - thinking - prompt - 2 * TokenCounter.MessageOverhead - PromptMargin;
+        if (budget < 256)
+        {
+            run.Error = $"The context window of {_job.Model} ({window} tokens) leaves no room for the conversations after the " +
+                        $"merge prompt, the guidance and {answerTokens + thinking} tokens for the answer. Choose a model with a larger window.";
+            yield break;
+        }
+
+        IReadOnlyList<SourceConversation> items = sources;
+        for (var round = 1; ; round++)
+        {
+            IReadOnlyList<IReadOnlyList<SourceConversation>> groups;
+            try
+            {
+                groups = MergePlanner.Plan(items, budget, Count);
+            }
+            catch (ArgumentException e)
+            {
+                run.Error = e.Message;
+                yield break;
+            }
+            // After the first round each result is already merged: when no two of them fit one
+            // request together, another round could not shrink them, so they are joined in order.
+            if (round > 1 && groups.Count >= items.Count)
+            {
+                yield return MergeStreamer.Progress($"The {items.Count} merged parts do not fit one request together; joining them in order.");
+                break;
+            }
+            yield return MergeStreamer.Progress(groups.Count == 1
+                ? $"Merging {Describe(groups[0])} with {_job.Provider} {_job.Model}."
+                : $"Round {round}: merging in {groups.Count} parts to fit the {window}-token context window of {_job.Model}.");
+
+            var results = new List<SourceConversation>(groups.Count);
+            for (var k = 0; k < groups.Count; k++)
+            {
+                var group = groups[k];
+                if (round > 1 && group.Count == 1 && items.Contains(group[0]))
+                {
+                    results.Add(group[0]);
+                    continue;
+                }
+                if (groups.Count > 1)
+                    yield return MergeStreamer.Progress($"Round {round}, part {k + 1} of {groups.Count}: merging {Describe(group)}.");
+                var turns = new List<MergedTurn>();
+                await foreach (var item in MergeGroupAsync(group, answerTokens, turns))
+                    yield return item;
+                if (run.Error is not null)
+                    yield break;
+                results.Add(new SourceConversation($"Merged part {results.Count + 1}", _job.Provider, _job.Model,
+                    turns.Select(t => new SourceMessage(t.Role == TurnRole.User ? "user" : "assistant", t.Content, t.Reasoning)).ToList()));
+            }
+            items = results;
+            if (items.Count == 1)
+                break;
+        }
+        run.Messages = items.SelectMany(c => c.Messages)
+            .Select(m => new MergedMessage(m.Role, m.Content, m.Reasoning))
+            .ToList();
+    }
+
+    private async IAsyncEnumerable<SseItem<StreamEvent>> MergeGroupAsync(IReadOnlyList<SourceConversation> group, int answerTokens, List<MergedTurn> turns)
+    {
+        List<ChatMessage> prompt =
+        [
+            new(ChatRole.System, MergePrompts.SynthesisSystem),
+            new(ChatRole.User, MergePrompts.SynthesisUser(group.Count, _job.Instructions, MergeTranscript.RenderSources(group))),
+        ];
+        var answer = new Answer();
+        var outcome = new MergeStreamer.CallOutcome();
+        await foreach (var item in streamer.CallAsync(run, prompt, answerTokens, answer, outcome))
+            yield return item;
+        if (outcome.Error is not null)
+        {
+            run.Error = outcome.Error + " Nothing was stored.";
+            yield break;
+        }
+        var parsed = MergeTranscriptParser.ParseAnswer(answer.Text.ToString());
+        if (!parsed.HasUserAndAssistant)
+        {
+            run.Error = "The merge model did not answer in the [USER]: / [ASSISTANT]: format" +
+                        (parsed.Turns.Count == 0 ? "" : " with both user and assistant turns") + ". Nothing was stored; try again or choose another merge model.";
+            yield break;
+        }
+        turns.AddRange(parsed.Turns);
+    }
+
+    private static string Describe(IReadOnlyList<SourceConversation> group) =>
+        group.Count == 1 ? $"\"{group[0].Title}\"" : $"{group.Count} conversations";
+}

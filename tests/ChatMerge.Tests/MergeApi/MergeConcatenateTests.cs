@@ -1,0 +1,42 @@
+using ChatMerge.Tests.Infrastructure;
+
+namespace ChatMerge.Tests.MergeApi;
+
+public sealed class MergeConcatenateTests(SimulatedServerFixture server) : IClassFixture<SimulatedServerFixture>
+{
+    [Theory]
+    [MemberData(nameof(MergeSynthesisTests.MergeModels), MemberType = typeof(MergeSynthesisTests))]
+    public async Task Concatenate_copies_every_message_in_time_order_with_a_marker_per_source_switch_and_a_bridge(string provider, string model, bool thinks)
+    {
+        _ = thinks;
+        var t0 = DateTime.UtcNow.AddHours(-2);
+        var a = await server.SeedChatAsync("Alpha", MergeTestData.Conversation("alpha", 2, reasoning: true), "anthropic", "claude-sonnet-4-5", start: t0);
+        var b = await server.SeedChatAsync("Beta", MergeTestData.Conversation("beta", 1), "gemini", "gemini-2.0-flash", start: t0.AddMilliseconds(1500));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = provider, merge_model = model, mode = "concatenate" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var merged = await server.ChatAsync(result.Last!.Data);
+        var messages = merged.Messages();
+        var shape = messages.Select(m => (m.GetProperty("role").GetString(), m.GetProperty("content").GetString()!.Split(':')[0])).ToList();
+        // alpha at 0, 1, 2, 3 s; beta at 1.5, 2.5 s.
+        Assert.Equal(
+        [
+            ("system", "From \"Alpha\" (anthropic, claude-sonnet-4-5)"), ("user", "alpha question 1"), ("assistant", "alpha answer 1"),
+            ("system", "From \"Beta\" (gemini, gemini-2.0-flash)"), ("user", "beta question 1"),
+            ("system", "From \"Alpha\" (anthropic, claude-sonnet-4-5)"), ("user", "alpha question 2"),
+            ("system", "From \"Beta\" (gemini, gemini-2.0-flash)"), ("assistant", "beta answer 1"),
+            ("system", "From \"Alpha\" (anthropic, claude-sonnet-4-5)"), ("assistant", "alpha answer 2"),
+            ("assistant", "You said"),
+        ], shape);
+        Assert.Equal("alpha reasoning 2: think it through", messages[10].GetProperty("reasoning_trace").GetString());
+        Assert.Equal("claude-sonnet-4-5", messages[10].GetProperty("model").GetString());
+        var bridge = messages[^1].GetProperty("content").GetString()!;
+        Assert.Contains("\"Alpha\" (anthropic, claude-sonnet-4-5)", bridge);
+        Assert.Contains("last asked: beta question 1", bridge);
+        Assert.Equal(bridge, result.Text("content"));
+        Assert.Equal(model, messages[^1].GetProperty("model").GetString());
+        Assert.Equal("concatenate", merged.GetProperty("merged_from").GetProperty("mode").GetString());
+        Assert.Contains("time order", merged.GetProperty("system_prompt").GetString());
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net.Http.Json;
+using ChatMerge.Tests.Infrastructure;
+
+namespace ChatMerge.Tests.MergeApi;
+
+/// <summary>Whatever goes wrong during a merge, no merged chat and no merge record is left behind.</summary>
+public sealed class MergeFailureTests(SimulatedServerFixture server) : IClassFixture<SimulatedServerFixture>
+{
+    public static TheoryData<string, string, string> Faults => new()
+    {
+        { "openai", "gpt-4o-mini", "fault=error-mid" },
+        { "anthropic", "claude-sonnet-4-5", "fault=error-mid" },
+        { "gemini", "gemini-2.5-flash", "fault=error-mid" },
+        { "openai", "gpt-4o-mini", "fault=500" },
+        { "anthropic", "claude-3-5-haiku-latest", "fault=500" },
+        { "gemini", "gemini-2.0-flash", "fault=500" },
+        { "openai", "gpt-4o-mini", "fault=drop" },
+        { "anthropic", "claude-3-5-haiku-latest", "fault=drop" },
+        { "gemini", "gemini-2.0-flash", "fault=drop" },
+        { "openai", "gpt-4o-mini", "fault=malformed" },
+        { "anthropic", "claude-3-5-haiku-latest", "fault=401" },
+        { "openai", "gpt-4o-mini", "merge=no-markers" },
+        { "gemini", "gemini-2.0-flash", "merge=user-only" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Faults))]
+    public async Task Provider_fault_or_unusable_answer_ends_with_one_error_and_stores_nothing(string provider, string model, string directive)
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 6));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 6));
+        var (chats, messages, merges) = (await server.CountAsync("chats"), await server.CountAsync("messages"), await server.CountAsync("merge_history"));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = provider, merge_model = model, instructions = $"[[sim:{directive}]]" });
+
+        Assert.Equal(200, result.Status);
+        Assert.Equal("error", result.Last?.Type);
+        Assert.Single(result.Events, e => e.Type == "error");
+        Assert.DoesNotContain(result.Events, e => e.Type == "merge_complete");
+        Assert.Contains("Nothing was stored", result.Last!.Data);
+        Assert.DoesNotContain("sim-", result.Body);
+        Assert.Equal(chats, await server.CountAsync("chats"));
+        Assert.Equal(messages, await server.CountAsync("messages"));
+        Assert.Equal(merges, await server.CountAsync("merge_history"));
+    }
+
+    [Fact]
+    public async Task Client_that_goes_away_mid_merge_leaves_no_chat_and_no_merge_record()
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 6));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 6));
+        var (chats, merges) = (await server.CountAsync("chats"), await server.CountAsync("merge_history"));
+        server.Simulator.ClearRequests();
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/merge")
+        {
+            Content = JsonContent.Create(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", instructions = "[[sim:delay=100]]" }),
+        };
+        using (var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            while (await reader.ReadLineAsync() is { } line && !line.Contains("\"type\":\"content\""))
+            {
+            }
+        }
+
+        // The simulator would need many more seconds to finish; give the server time to notice the hang-up.
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.Equal(chats, await server.CountAsync("chats"));
+        Assert.Equal(merges, await server.CountAsync("merge_history"));
+        Assert.Single(server.Simulator.Requests, r => r.Method == "POST");
+    }
+
+    [Fact]
+    public async Task Concatenate_falls_back_to_a_plain_bridge_when_the_merge_model_fails()
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 2));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 2), start: DateTime.UtcNow.AddMinutes(-30));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate", instructions = "[[sim:fault=500]]" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var messages = (await server.ChatAsync(result.Last!.Data)).Messages();
+        Assert.Equal("This chat joins 2 conversations: \"A\", \"B\". Everything above is kept as it was; continue from here with any model.",
+            messages[^1].GetProperty("content").GetString());
+        Assert.Equal(8 + 2 + 1, messages.Count);
+    }
+}

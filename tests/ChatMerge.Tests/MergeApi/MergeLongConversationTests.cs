@@ -1,0 +1,69 @@
+using System.Text.Json;
+using ChatMerge.Merge;
+using ChatMerge.Tests.Infrastructure;
+
+namespace ChatMerge.Tests.MergeApi;
+
+/// <summary>The simulator server with a 3,000-token window for gpt-4o-mini, so that modest chats must be merged in parts.</summary>
+public sealed class SmallContextFixture : SimulatedServerFixture
+{
+    public const int Window = 3000;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [.. base.Settings(), new("Providers:OpenAI:ContextWindows:gpt-4o-mini", Window.ToString())];
+}
+
+public sealed class MergeLongConversationTests(SmallContextFixture server) : IClassFixture<SmallContextFixture>
+{
+    [Fact]
+    public async Task Chats_larger_than_the_context_window_are_merged_in_parts_that_each_fit_and_nothing_is_lost()
+    {
+        var a = await server.SeedChatAsync("Long A", MergeTestData.Conversation("alpha", 30, reasoning: true));
+        var b = await server.SeedChatAsync("Long B", MergeTestData.Conversation("beta", 30), start: DateTime.UtcNow.AddMinutes(-30));
+        var c = await server.SeedChatAsync("Short C", MergeTestData.Conversation("gamma", 2));
+        server.Simulator.ClearRequests();
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b, c }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        Assert.Contains(result.Events, e => e.Type == "progress" && e.Data.Contains("part 2 of"));
+        var requests = server.Simulator.Requests.Where(r => r.Method == "POST").ToList();
+        Assert.True(requests.Count >= 3, $"expected several merge requests, got {requests.Count}");
+        foreach (var request in requests)
+        {
+            var body = JsonDocument.Parse(request.Body).RootElement;
+            var tokens = body.GetProperty("messages").EnumerateArray()
+                .Sum(m => TokenCounter.Shared.CountMessage("openai", m.GetProperty("content").GetString()));
+            var answer = body.TryGetProperty("max_completion_tokens", out var max) ? max.GetInt32() : body.GetProperty("max_tokens").GetInt32();
+            Assert.True(tokens + answer <= SmallContextFixture.Window, $"a request needed {tokens} + {answer} tokens");
+        }
+
+        var contents = (await server.ChatAsync(result.Last!.Data)).Messages().Select(m => m.GetProperty("content").GetString()!).ToList();
+        foreach (var (tag, exchanges) in new[] { ("alpha", 30), ("beta", 30), ("gamma", 2) })
+        {
+            var questions = Enumerable.Range(1, exchanges).Select(i => contents.FindIndex(x => x.StartsWith($"{tag} question {i}:"))).ToList();
+            Assert.All(questions, index => Assert.True(index >= 0));
+            Assert.Equal(questions.Order(), questions);
+            Assert.All(Enumerable.Range(1, exchanges), i => Assert.Contains(contents, x => x.StartsWith($"{tag} answer {i}:")));
+        }
+        Assert.Equal(2 * (30 + 30 + 2), contents.Count);
+    }
+
+    [Fact]
+    public async Task Guidance_too_long_for_the_context_window_ends_the_merge_with_an_error()
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 1));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 1));
+        var merges = await server.CountAsync("merge_history");
+
+        var result = await server.MergeAsync(new
+        {
+            chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini",
+            instructions = string.Join(' ', Enumerable.Repeat("please keep everything", 800)),
+        });
+
+        Assert.Equal("error", result.Last?.Type);
+        Assert.Contains("context window of gpt-4o-mini (3000 tokens)", result.Last!.Data);
+        Assert.Equal(merges, await server.CountAsync("merge_history"));
+    }
+}
