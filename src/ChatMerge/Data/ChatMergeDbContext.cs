@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -9,12 +10,15 @@ namespace ChatMerge.Data;
 /// The one model of the app. Each database provider has a thin subclass so that it can own its
 /// migration set (<see cref="SqliteChatMergeDbContext"/>, <see cref="PostgresChatMergeDbContext"/>).
 /// </summary>
-internal abstract class ChatMergeDbContext(DbContextOptions options) : DbContext(options)
+internal abstract class ChatMergeDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Chat> Chats => Set<Chat>();
     public DbSet<Message> Messages => Set<Message>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<MergeHistory> MergeHistory => Set<MergeHistory>();
+
+    /// <summary>The Data Protection key ring when it is shared through the database (always encrypted there).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -84,6 +88,11 @@ internal sealed class MergeHistoryConfiguration : IEntityTypeConfiguration<Merge
         merge.HasIndex(m => m.CreatedAt);
         merge.HasOne<Chat>().WithMany().HasForeignKey(m => m.MergedChatId).OnDelete(DeleteBehavior.Cascade);
     }
+}
+
+internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<DataProtectionKey>
+{
+    public void Configure(EntityTypeBuilder<DataProtectionKey> key) => key.ToTable("data_protection_keys");
 }
 
 internal sealed class SqliteChatMergeDbContext(DbContextOptions<SqliteChatMergeDbContext> options) : ChatMergeDbContext(options);

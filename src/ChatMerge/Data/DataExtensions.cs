@@ -23,7 +23,10 @@ internal static class DataExtensions
     public static DbContextOptionsBuilder UsePostgres(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString);
 
-    /// <summary>Applies pending migrations; WAL lets readers and one writer work at once.</summary>
+    /// <summary>
+    /// Applies pending migrations. On SQLite, WAL lets readers and one writer work at once; on
+    /// PostgreSQL, instances starting together take turns (<see cref="MigrationLock"/>).
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services)
     {
         var settings = services.GetRequiredService<DatabaseSettings>();
@@ -32,7 +35,12 @@ internal static class DataExtensions
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         if (settings.Provider == DatabaseProvider.Sqlite)
+        {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+            await db.Database.MigrateAsync();
+            return;
+        }
+        await using var migrationLock = await MigrationLock.AcquireAsync(settings.ConnectionString);
         await db.Database.MigrateAsync();
     }
 

@@ -1,25 +1,54 @@
 using ChatMerge.Data;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 
 namespace ChatMerge.Keys;
 
 internal static class KeysSetup
 {
+    public const string StoreVariable = "CHATMERGE_KEY_RING";
+    public const string DirectoryVariable = "CHATMERGE_KEYS_DIR";
+
     /// <summary>
-    /// The Data Protection key ring lives beside the SQLite file by default (<c>keys/</c>), or in
-    /// CHATMERGE_KEYS_DIR; the directory is readable by its owner only.
+    /// Where the Data Protection key ring lives. On SQLite: a <c>keys/</c> directory beside the database
+    /// file (or CHATMERGE_KEYS_DIR), readable by its owner only. On PostgreSQL: the database itself, so
+    /// every instance shares it (or a shared CHATMERGE_KEYS_DIR). A key ring in a shared place is
+    /// encrypted with CHATMERGE_KEY_RING_SECRET, so a copy of the database alone reveals no provider key.
     /// </summary>
     public static WebApplicationBuilder AddKeys(this WebApplicationBuilder builder)
     {
-        var database = DatabaseSettings.Parse(builder.Configuration["DATABASE_URL"]);
-        var directory = builder.Configuration["CHATMERGE_KEYS_DIR"] is { Length: > 0 } configured
-            ? Path.GetFullPath(configured)
-            : Path.Combine(database.DataDirectory ?? builder.Environment.ContentRootPath, "keys");
-        CreatePrivateDirectory(directory);
+        var configuration = builder.Configuration;
+        var database = DatabaseSettings.Parse(configuration["DATABASE_URL"]);
+        var configuredDirectory = configuration[DirectoryVariable] is { Length: > 0 } dir ? Path.GetFullPath(dir) : null;
+        var inDatabase = (configuration[StoreVariable]?.Trim().ToLowerInvariant()) switch
+        {
+            null or "" => database.Provider == DatabaseProvider.PostgreSql && configuredDirectory is null,
+            "database" => true,
+            "directory" => false,
+            var other => throw new InvalidOperationException($"{StoreVariable}: '{other}' is not a key ring store. Use 'database' or 'directory'."),
+        };
 
-        builder.Services.AddDataProtection()
-            .SetApplicationName("ChatMerge")
-            .PersistKeysToFileSystem(new DirectoryInfo(directory));
+        var secret = KeyRingSecret.From(configuration);
+        if (secret is null && (inDatabase || database.Provider == DatabaseProvider.PostgreSql))
+            throw new InvalidOperationException(
+                $"{KeyRingSecret.Variable} is required when running on PostgreSQL or with the key ring in the database: " +
+                $"it encrypts the key ring that protects the stored provider keys. Set it to the same random value " +
+                $"(at least {KeyRingSecret.MinimumLength} characters, e.g. `openssl rand -base64 48`) on every instance.");
+
+        var dataProtection = builder.Services.AddDataProtection().SetApplicationName("ChatMerge");
+        if (inDatabase)
+            dataProtection.PersistKeysToDbContext<ChatMergeDbContext>();
+        else
+        {
+            var directory = configuredDirectory ?? Path.Combine(database.DataDirectory ?? builder.Environment.ContentRootPath, "keys");
+            CreatePrivateDirectory(directory);
+            dataProtection.PersistKeysToFileSystem(new DirectoryInfo(directory));
+        }
+        if (secret is not null)
+        {
+            builder.Services.AddSingleton(secret);
+            builder.Services.Configure<KeyManagementOptions>(options => options.XmlEncryptor = new KeyRingEncryptor(secret));
+        }
         builder.Services.AddSingleton<KeyVault>();
         return builder;
     }

@@ -30,7 +30,10 @@ public sealed class RestartTests : IAsyncLifetime
         var vault = scope.ServiceProvider.GetRequiredService<KeyVault>();
         var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         Assert.Equal("sk-survives-restart", await vault.ResolveAsync(db, "openai", CancellationToken.None));
-        Assert.True(Directory.EnumerateFiles(Path.Combine(_server.Directory, "keys"), "*.xml").Any());
+        if (_server.Database.IsPostgres)
+            Assert.True(await _server.QueryScalarAsync<long>("SELECT COUNT(*) FROM data_protection_keys") > 0);
+        else
+            Assert.True(Directory.EnumerateFiles(Path.Combine(_server.Directory, "keys"), "*.xml").Any());
     }
 
     [Fact]
@@ -38,7 +41,10 @@ public sealed class RestartTests : IAsyncLifetime
     {
         await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sk-ant-lost" });
         await _server.StopAsync();
-        Directory.Delete(Path.Combine(_server.Directory, "keys"), recursive: true);
+        if (_server.Database.IsPostgres)
+            await _server.Database.ExecuteAsync("DELETE FROM data_protection_keys");
+        else
+            Directory.Delete(Path.Combine(_server.Directory, "keys"), recursive: true);
         await _server.StartAsync();
 
         await using var scope = _server.Services.CreateAsyncScope();

@@ -139,7 +139,7 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
         var response = await server.Client.PostJsonTextAsync($"/api/chats/{chatId}/completions", body);
 
         await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest);
-        Assert.Equal(0, await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE chat_id = '{chatId.ToUpperInvariant()}'"));
+        Assert.Equal(0, await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE chat_id = {server.Database.IdLiteral(chatId)}"));
     }
 
     [Fact]

@@ -2,23 +2,31 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Data.Sqlite;
 
 namespace ChatMerge.Tests.Infrastructure;
 
 /// <summary>
-/// The real server on Kestrel at a loopback port, with its own SQLite file and key ring in a
-/// fresh directory. Settings are the environment variables a user would set.
+/// The real server on Kestrel at a loopback port, with its own database (a SQLite file in a fresh
+/// directory, or a fresh PostgreSQL database when CHATMERGE_TEST_POSTGRES is set) and key ring.
+/// Settings are the environment variables a user would set.
 /// </summary>
 public class ServerFixture : IAsyncLifetime
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     private WebApplicationFactory<Program>? _factory;
+    private TestDatabase? _database;
+    private bool _ownsDatabase;
 
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "chatmerge-tests", Guid.NewGuid().ToString("N"));
     public string DatabasePath => Path.Combine(Directory, "chat_app.db");
     public HttpClient Client { get; private set; } = null!;
+
+    /// <summary>The database this server runs on; tests read what was really stored through it.</summary>
+    public TestDatabase Database => _database ?? throw new InvalidOperationException("The fixture is not initialized.");
+
+    /// <summary>Runs this server on a database another fixture owns, as a second instance would.</summary>
+    public TestDatabase? SharedDatabase { init => _database = value; }
     public Uri BaseAddress { get; private set; } = null!;
 
     /// <summary>Extra settings (environment variable names) for this fixture's server.</summary>
@@ -27,6 +35,11 @@ public class ServerFixture : IAsyncLifetime
     public virtual async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(Directory);
+        if (_database is null)
+        {
+            _database = await TestDatabase.CreateAsync(Directory);
+            _ownsDatabase = true;
+        }
         await StartAsync();
     }
 
@@ -34,10 +47,12 @@ public class ServerFixture : IAsyncLifetime
     {
         var settings = new Dictionary<string, string?>
         {
-            ["DATABASE_URL"] = "sqlite:///" + DatabasePath,
+            ["DATABASE_URL"] = Database.Url,
             ["SERVER_HOST"] = "127.0.0.1",
             ["SERVER_PORT"] = "0",
         };
+        if (Database.IsPostgres)
+            settings["CHATMERGE_KEY_RING_SECRET"] = TestDatabase.KeyRingSecret;
         foreach (var (key, value) in Settings().Concat(overrides ?? []))
             settings[key] = value;
 
@@ -58,7 +73,7 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Stops the server, keeping its files, as a restart would.</summary>
     public async Task StopAsync()
     {
-        Client.Dispose();
+        Client?.Dispose();
         if (_factory is not null)
             await _factory.DisposeAsync();
         _factory = null;
@@ -69,20 +84,13 @@ public class ServerFixture : IAsyncLifetime
     public virtual async Task DisposeAsync()
     {
         await StopAsync();
-        SqliteConnection.ClearAllPools();
+        if (_ownsDatabase && _database is not null)
+            await _database.DisposeAsync();
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>A direct connection to the server's SQLite file, to check what was really stored.</summary>
-    public async Task<T> QueryScalarAsync<T>(string sql)
-    {
-        await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        var value = await command.ExecuteScalarAsync();
-        return (T)Convert.ChangeType(value!, typeof(T));
-    }
+    /// <summary>A direct query of the server's database, to check what was really stored.</summary>
+    public Task<T> QueryScalarAsync<T>(string sql) => Database.QueryScalarAsync<T>(sql);
 
     public async Task<JsonElement> CreateChatAsync(string provider = "openai", string model = "gpt-4o-mini", string? title = null, string? systemPrompt = null)
     {

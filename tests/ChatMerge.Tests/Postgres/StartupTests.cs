@@ -1,0 +1,69 @@
+using System.Net;
+using ChatMerge.Data;
+using ChatMerge.Keys;
+using ChatMerge.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatMerge.Tests.Postgres;
+
+public sealed class StartupTests
+{
+    [PostgresFact]
+    public async Task Instances_starting_together_on_a_fresh_database_apply_each_migration_once_and_share_keys()
+    {
+        await using var simulator = await Instances.StartSimulatorAsync();
+        await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());
+        var servers = Enumerable.Range(0, 3).Select(_ => new InstanceServer(simulator.BaseUrl) { SharedDatabase = database }).ToList();
+        try
+        {
+            await Task.WhenAll(servers.Select(s => Task.Run(s.InitializeAsync)));
+
+            foreach (var server in servers)
+                Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
+            await using var scope = servers[0].Services.CreateAsyncScope();
+            var known = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>().Database.GetMigrations().ToList();
+            Assert.Equal(known.Count, await database.QueryScalarAsync<long>("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
+            Assert.Equal(known.Count, await database.QueryScalarAsync<long>("SELECT COUNT(DISTINCT \"MigrationId\") FROM \"__EFMigrationsHistory\""));
+
+            // Each instance may have made its own first key at start; a key protected by one must open on every other.
+            await servers[0].Client.PostAsync("/api/api-keys", JsonBody(new { provider = "openai", api_key = Instances.StoredKey }));
+            foreach (var server in servers)
+            {
+                await using var other = server.Services.CreateAsyncScope();
+                var vault = other.ServiceProvider.GetRequiredService<KeyVault>();
+                Assert.Equal(Instances.StoredKey, await vault.ResolveAsync(other.ServiceProvider.GetRequiredService<ChatMergeDbContext>(), "openai", CancellationToken.None));
+            }
+        }
+        finally
+        {
+            foreach (var server in servers)
+                await server.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task PostgreSQL_without_a_key_ring_secret_fails_at_start_naming_the_variable()
+    {
+        await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());
+        var server = new ServerFixture { SharedDatabase = database };
+        try
+        {
+            var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+            {
+                await server.InitializeAsync();
+                await server.StopAsync();
+                await server.StartAsync([new("CHATMERGE_KEY_RING_SECRET", "")]);
+            });
+            Assert.Contains(KeyRingSecret.Variable, Flatten(error));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    private static string Flatten(Exception e) => e.InnerException is null ? e.Message : e.Message + " " + Flatten(e.InnerException);
+
+    private static HttpContent JsonBody(object body) => System.Net.Http.Json.JsonContent.Create(body);
+}
