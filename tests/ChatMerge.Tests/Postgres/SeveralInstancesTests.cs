@@ -51,6 +51,27 @@ public sealed class SeveralInstancesTests(Instances instances) : IClassFixture<I
     }
 
     [PostgresFact]
+    public async Task A_merge_on_B_of_chats_made_on_A_holds_both_and_is_readable_on_A()
+    {
+        await A.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = Instances.StoredKey });
+        var first = (await A.CreateChatAsync(title: "first on A")).GetProperty("id").GetString()!;
+        var second = (await A.CreateChatAsync(title: "second on A")).GetProperty("id").GetString()!;
+        await A.CompleteAsync(first, "alpha question");
+        await A.CompleteAsync(second, "beta question");
+
+        var merge = await Sse.PostAsync(B.Client, "/api/merge", new { chat_ids = new[] { first, second }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", merge.Last?.Type);
+        var merged = await HttpAssert.JsonAsync(await A.Client.GetAsync($"/api/chats/{merge.Last!.Data}"));
+        Assert.Equal("Merged: first on A + second on A", merged.GetProperty("title").GetString());
+        var text = string.Join("\n", merged.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()));
+        Assert.Contains("alpha question", text);
+        Assert.Contains("beta question", text);
+        var sources = merged.GetProperty("merged_from").GetProperty("source_chat_ids").EnumerateArray().Select(i => i.GetString()).ToList();
+        Assert.Equal([first, second], sources);
+    }
+
+    [PostgresFact]
     public async Task The_key_ring_in_the_database_holds_no_master_key_in_clear()
     {
         await A.Client.PostAsJsonAsync("/api/api-keys", new { provider = "gemini", api_key = "AIza-ring-probe" });
