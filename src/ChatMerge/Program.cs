@@ -13,6 +13,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 // Hosting: addresses, JSON, errors, validation, OpenAPI, CORS
 builder.AddServerUrls();
+// Operations: TLS, logs, telemetry, health
+builder.AddTls();
+builder.AddLogs();
+builder.AddTelemetry();
+builder.AddHealth();
 builder.AddApiDefaults();
 
 // Features
@@ -24,9 +29,12 @@ builder.Services.AddSingleton<CompletionStreamer>();
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();
 
+app.UseTls();
+app.UseChatLogScope();
 app.UseApiDefaults();
 
-app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+app.MapHealth();
+app.MapMetrics();
 app.MapChats();
 app.MapApiKeys();
 app.MapModels();

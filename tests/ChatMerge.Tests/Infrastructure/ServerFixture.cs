@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.Infrastructure;
 
@@ -23,6 +24,9 @@ public class ServerFixture : IAsyncLifetime
 
     /// <summary>Extra settings (environment variable names) for this fixture's server.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
+
+    /// <summary>Extra services for this fixture's server (e.g. an in-memory telemetry exporter).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
 
     public virtual async Task InitializeAsync()
     {
@@ -46,6 +50,7 @@ public class ServerFixture : IAsyncLifetime
             foreach (var (key, value) in settings)
                 web.UseSetting(key, value);
             web.UseEnvironment("Testing");
+            web.ConfigureServices(ConfigureServices);
         });
         _factory.UseKestrel(0);
         _factory.StartServer();
