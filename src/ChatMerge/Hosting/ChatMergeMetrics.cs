@@ -15,28 +15,21 @@ internal sealed class ChatMergeMetrics
     public const string Completion = "completion";
     public const string Merge = "merge";
 
-    private readonly Counter<long> _completionsStarted;
-    private readonly Counter<long> _completionsFailed;
-    private readonly Counter<long> _mergesStarted;
-    private readonly Counter<long> _mergesFailed;
-    private readonly Histogram<double> _timeToFirstToken;
-    private readonly Counter<long> _tokens;
-    private readonly UpDownCounter<long> _activeStreams;
-    private long _activeCount;
+    // One process-wide meter, never disposed. Meters made per container (IMeterFactory) share their
+    // name with every other container in the process (test servers), and OpenTelemetry merges
+    // same-named instruments: disposing one container's meter would then silence the others.
+    private static readonly Meter Meter = new(MeterName);
+    private static readonly Counter<long> CompletionsStarted = Meter.CreateCounter<long>("chatmerge.completions.started", "{completion}", "Completions sent to a provider.");
+    private static readonly Counter<long> CompletionsFailed = Meter.CreateCounter<long>("chatmerge.completions.failed", "{completion}", "Completions that ended with an error event.");
+    private static readonly Counter<long> MergesStarted = Meter.CreateCounter<long>("chatmerge.merges.started", "{merge}", "Merges sent to the merge model.");
+    private static readonly Counter<long> MergesFailed = Meter.CreateCounter<long>("chatmerge.merges.failed", "{merge}", "Merges that ended with an error event.");
+    // Models answer within tens of milliseconds to a minute; the default buckets (up to 10 000) are for milliseconds.
+    private static readonly Histogram<double> TimeToFirstToken = Meter.CreateHistogram("chatmerge.time_to_first_token", "s", "Time from the request to the first streamed text or reasoning.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120] });
+    private static readonly Counter<long> TokenCount = Meter.CreateCounter<long>("chatmerge.tokens", "{token}", "Tokens the providers reported, by gen_ai.token.type (input or output).");
+    private static readonly UpDownCounter<long> ActiveStreamCount = Meter.CreateUpDownCounter<long>("chatmerge.streams.active", "{stream}", "Event streams open right now.");
 
-    public ChatMergeMetrics(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create(MeterName);
-        _completionsStarted = meter.CreateCounter<long>("chatmerge.completions.started", "{completion}", "Completions sent to a provider.");
-        _completionsFailed = meter.CreateCounter<long>("chatmerge.completions.failed", "{completion}", "Completions that ended with an error event.");
-        _mergesStarted = meter.CreateCounter<long>("chatmerge.merges.started", "{merge}", "Merges sent to the merge model.");
-        _mergesFailed = meter.CreateCounter<long>("chatmerge.merges.failed", "{merge}", "Merges that ended with an error event.");
-        // Models answer within tens of milliseconds to a minute; the default buckets (up to 10 000) are for milliseconds.
-        _timeToFirstToken = meter.CreateHistogram("chatmerge.time_to_first_token", "s", "Time from the request to the first streamed text or reasoning.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120] });
-        _tokens = meter.CreateCounter<long>("chatmerge.tokens", "{token}", "Tokens the providers reported, by gen_ai.token.type (input or output).");
-        _activeStreams = meter.CreateUpDownCounter<long>("chatmerge.streams.active", "{stream}", "Event streams open right now.");
-    }
+    private long _activeCount;
 
     /// <summary>Streams open right now, completions and merges together (for the shutdown log).</summary>
     public long ActiveStreams => Interlocked.Read(ref _activeCount);
@@ -50,8 +43,8 @@ internal sealed class ChatMergeMetrics
     private StreamTracker Start(string operation, string provider, string model)
     {
         var tags = new TagList { { "gen_ai.provider.name", provider }, { "gen_ai.request.model", model } };
-        (operation == Merge ? _mergesStarted : _completionsStarted).Add(1, tags);
-        _activeStreams.Add(1, new KeyValuePair<string, object?>("chatmerge.operation", operation));
+        (operation == Merge ? MergesStarted : CompletionsStarted).Add(1, tags);
+        ActiveStreamCount.Add(1, new KeyValuePair<string, object?>("chatmerge.operation", operation));
         Interlocked.Increment(ref _activeCount);
         return new StreamTracker(this, operation, tags);
     }
@@ -72,7 +65,7 @@ internal sealed class ChatMergeMetrics
             _firstTokenSeen = true;
             var withOperation = tags;
             withOperation.Add("chatmerge.operation", operation);
-            metrics._timeToFirstToken.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, withOperation);
+            TimeToFirstToken.Record(Stopwatch.GetElapsedTime(_started).TotalSeconds, withOperation);
         }
 
         /// <summary>Counts the failure once; <paramref name="errorType"/> is a short class of error (an exception type name), never a message.</summary>
@@ -83,7 +76,7 @@ internal sealed class ChatMergeMetrics
             _failed = true;
             var withError = tags;
             withError.Add("error.type", errorType);
-            (operation == Merge ? metrics._mergesFailed : metrics._completionsFailed).Add(1, withError);
+            (operation == Merge ? MergesFailed : CompletionsFailed).Add(1, withError);
         }
 
         public void Tokens(long? input, long? output)
@@ -99,7 +92,7 @@ internal sealed class ChatMergeMetrics
             var withType = tags;
             withType.Add("chatmerge.operation", operation);
             withType.Add("gen_ai.token.type", type);
-            metrics._tokens.Add(count.Value, withType);
+            TokenCount.Add(count.Value, withType);
         }
 
         public void Dispose()
@@ -107,7 +100,7 @@ internal sealed class ChatMergeMetrics
             if (_disposed)
                 return;
             _disposed = true;
-            metrics._activeStreams.Add(-1, new KeyValuePair<string, object?>("chatmerge.operation", operation));
+            ActiveStreamCount.Add(-1, new KeyValuePair<string, object?>("chatmerge.operation", operation));
             Interlocked.Decrement(ref metrics._activeCount);
         }
     }

@@ -10,7 +10,7 @@ internal sealed record TelemetrySettings(bool Otlp, bool Prometheus, bool Captur
 
 /// <summary>
 /// OpenTelemetry traces and metrics: ASP.NET Core, HttpClient, EF Core's meter, Npgsql, the
-/// Microsoft.Extensions.AI chat pipeline and our own <see cref="ChatMergeMetrics"/>. Exported over
+/// Microsoft.Extensions.AI chat pipeline's spans and our own <see cref="ChatMergeMetrics"/>. Exported over
 /// OTLP when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (logs too), and scraped at
 /// <c>/metrics</c> when <c>PROMETHEUS_ENABLED</c> is true. Without either, instruments stay cheap no-ops
 /// for exporters but remain readable in-process (tests add an in-memory exporter).
@@ -48,7 +48,10 @@ internal static partial class Telemetry
                 metrics
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
-                    .AddMeter(ChatMergeMetrics.MeterName, AiSourceName, "Microsoft.EntityFrameworkCore", "Npgsql");
+                    // Not AiSourceName: its meter is made per chat client, hence per request, and OpenTelemetry
+                    // merges same-named instruments, so one request's disposal would drop another's measurements.
+                    // ChatMergeMetrics measures the same things (time to first token, tokens) on a lasting meter.
+                    .AddMeter(ChatMergeMetrics.MeterName, "Microsoft.EntityFrameworkCore", "Npgsql");
                 if (settings.Prometheus)
                     metrics.AddPrometheusExporter();
             });
