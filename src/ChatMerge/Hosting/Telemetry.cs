@@ -12,8 +12,8 @@ internal sealed record TelemetrySettings(bool Otlp, bool Prometheus, bool Captur
 /// OpenTelemetry traces and metrics: ASP.NET Core, HttpClient, EF Core's meter, Npgsql, the
 /// Microsoft.Extensions.AI chat pipeline's spans and our own <see cref="ChatMergeMetrics"/>. Exported over
 /// OTLP when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (logs too), and scraped at
-/// <c>/metrics</c> when <c>PROMETHEUS_ENABLED</c> is true. Without either, instruments stay cheap no-ops
-/// for exporters but remain readable in-process (tests add an in-memory exporter).
+/// <c>/metrics</c> when <c>PROMETHEUS_ENABLED</c> is true. Without either nothing leaves the process
+/// (tests add an in-memory exporter).
 /// </summary>
 internal static partial class Telemetry
 {
