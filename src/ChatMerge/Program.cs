@@ -14,6 +14,11 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 
 // Hosting: addresses, JSON, errors, validation, OpenAPI, CORS
 builder.AddServerUrls();
+// Operations: TLS, logs, telemetry, health
+builder.AddTls();
+builder.AddLogs();
+builder.AddTelemetry();
+builder.AddHealth();
 builder.AddApiDefaults();
 
 // Features
@@ -28,9 +33,12 @@ builder.Services.AddScoped<ModelCatalog>();
 var app = builder.Build();
 await app.Services.MigrateDatabaseAsync();
 
+app.UseTls();
+app.UseChatLogScope();
 app.UseApiDefaults();
 
-app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+app.MapHealth();
+app.MapMetrics();
 app.MapChats();
 app.MapApiKeys();
 app.MapModels();

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using ChatMerge.Data;
+using ChatMerge.Hosting;
 using ChatMerge.Providers;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,13 +14,14 @@ namespace ChatMerge.Completions;
 /// and marked incomplete.
 /// </summary>
 internal sealed partial class CompletionStreamer(
-    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ILogger<CompletionStreamer> logger)
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
 {
     public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
         ChatMergeDbContext db, Chat chat, string apiKey, CompletionRequest request,
         [EnumeratorCancellation] CancellationToken requestAborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
+        using var tracked = metrics.TrackCompletion(chat.Provider, chat.Model);
         var answer = new Answer();
         var stored = false;
         string? error = null;
@@ -28,7 +30,7 @@ internal sealed partial class CompletionStreamer(
             var history = History.Build(chat.SystemPrompt,
                 await db.Messages.AsNoTracking().Where(m => m.ChatId == chat.Id).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(stop.Token),
                 chat.Provider);
-            var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
+            using var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
             await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value.StreamIdleTimeout, stop.Token).GetAsyncEnumerator(stop.Token);
             while (true)
             {
@@ -43,9 +45,11 @@ internal sealed partial class CompletionStreamer(
                         ? "The server is shutting down; the answer so far was kept."
                         : ProviderErrors.Describe(chat.Provider, e, apiKey, options.Value.For(chat.Provider).BaseUrl);
                     LogProviderFailure(logger, chat.Provider, chat.Model, chat.Id, e.GetType().Name);
+                    tracked.Failed(e.GetType().Name);
                     break;
                 }
                 var piece = pieces.Current;
+                tracked.Token();
                 yield return StreamEvent.Of(piece.IsReasoning ? StreamEvent.Reasoning : StreamEvent.Content, piece.Text);
             }
 
@@ -64,6 +68,7 @@ internal sealed partial class CompletionStreamer(
         }
         finally
         {
+            tracked.Tokens(answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount);
             // The client went away (or the loop above failed before storing): keep what it saw.
             if (!stored && !answer.IsEmpty)
                 await StoreAsync(db, chat, answer, complete: false);

@@ -15,7 +15,7 @@ internal static class ServerDefaults
         "http://localhost:5173", "http://127.0.0.1:5173",
     ];
 
-    /// <summary>SERVER_HOST and SERVER_PORT, as the original; an explicit --urls or ASPNETCORE_URLS still wins.</summary>
+    /// <summary>SERVER_HOST and SERVER_PORT, as the original, plus SERVER_HTTPS_PORT with a certificate (see <see cref="Tls"/>); an explicit --urls or ASPNETCORE_URLS still wins.</summary>
     public static WebApplicationBuilder AddServerUrls(this WebApplicationBuilder builder)
     {
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -24,7 +24,11 @@ internal static class ServerDefaults
             var port = builder.Configuration["SERVER_PORT"] is { Length: > 0 } p ? p : "8000";
             if (!int.TryParse(port, out var portNumber) || portNumber is < 0 or > 65535)
                 throw new InvalidOperationException($"SERVER_PORT must be a port number, not '{port}'.");
-            builder.WebHost.UseUrls($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{portNumber}");
+            var address = host.Contains(':') ? $"[{host}]" : host;
+            var urls = $"http://{address}:{portNumber}";
+            if (Tls.HttpsPort(builder.Configuration) is { } httpsPort)
+                urls += $";https://{address}:{httpsPort}";
+            builder.WebHost.UseUrls(urls);
         }
         return builder;
     }

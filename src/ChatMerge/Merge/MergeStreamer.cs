@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using ChatMerge.Completions;
 using ChatMerge.Data;
+using ChatMerge.Hosting;
 using ChatMerge.Providers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,10 @@ using Microsoft.Extensions.Options;
 namespace ChatMerge.Merge;
 
 /// <summary>One merge in progress: its request, its tokens, and what it produced or why it failed.</summary>
-internal sealed class MergeRun(MergeJob job, CancellationToken requestAborted, CancellationToken stop)
+internal sealed class MergeRun(MergeJob job, ChatMergeMetrics.StreamTracker tracked, CancellationToken requestAborted, CancellationToken stop)
 {
     public MergeJob Job => job;
+    public ChatMergeMetrics.StreamTracker Tracked => tracked;
     public CancellationToken RequestAborted => requestAborted;
 
     /// <summary>The client went away or the server is stopping.</summary>
@@ -28,7 +30,7 @@ internal sealed class MergeRun(MergeJob job, CancellationToken requestAborted, C
 /// fault, an unusable answer or a client that goes away leaves no chat and no merge record.
 /// </summary>
 internal sealed partial class MergeStreamer(
-    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ILogger<MergeStreamer> logger)
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ChatMergeMetrics metrics, ILogger<MergeStreamer> logger)
 {
     public ProvidersOptions Options => options.Value;
 
@@ -36,7 +38,8 @@ internal sealed partial class MergeStreamer(
         ChatMergeDbContext db, MergeJob job, [EnumeratorCancellation] CancellationToken requestAborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
-        var run = new MergeRun(job, requestAborted, stop.Token);
+        using var tracked = metrics.TrackMerge(job.Provider, job.Model);
+        var run = new MergeRun(job, tracked, requestAborted, stop.Token);
 
         var loaded = await MergeStore.LoadMessagesAsync(db, job.Chats, stop.Token);
         yield return Progress($"Loaded {job.Chats.Count} chats with {loaded.Values.Sum(m => m.Count)} messages.");
@@ -49,6 +52,7 @@ internal sealed partial class MergeStreamer(
 
         if (run.Error is not null || run.Messages is null)
         {
+            tracked.Failed(run.Error is null ? "EmptyMerge" : "MergeError");
             yield return StreamEvent.Of(StreamEvent.Error, run.Error ?? "The merge produced nothing; nothing was stored.");
             yield break;
         }
@@ -76,7 +80,7 @@ internal sealed partial class MergeStreamer(
         MergeRun run, List<ChatMessage> prompt, int maxTokens, Answer answer, CallOutcome outcome)
     {
         var job = run.Job;
-        var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
+        using var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
         await using var pieces = ModelStream.ReadAsync(call, prompt, answer, Options.StreamIdleTimeout, run.Stop).GetAsyncEnumerator(run.Stop);
         while (true)
         {
@@ -94,8 +98,10 @@ internal sealed partial class MergeStreamer(
                 yield break;
             }
             var piece = pieces.Current;
+            run.Tracked.Token();
             yield return StreamEvent.Of(piece.IsReasoning ? StreamEvent.Reasoning : StreamEvent.Content, piece.Text);
         }
+        run.Tracked.Tokens(answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount);
         if (answer.FinishReason == ChatFinishReason.Length)
             outcome.Error = $"The merge model stopped at its output limit ({maxTokens} tokens) before it finished. " +
                             $"Raise Providers:{ProviderErrors.DisplayName(job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";

@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Anthropic;
 using Anthropic.Models.Messages;
+using ChatMerge.Hosting;
 using ChatMerge.Providers.Gemini;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -10,14 +11,18 @@ using OpenAI;
 namespace ChatMerge.Providers;
 
 /// <summary>A chat client for one request, with the options that ask the model for its reasoning.</summary>
-internal sealed record ProviderCall(IChatClient Client, ChatOptions Options, bool Reasoning);
+internal sealed record ProviderCall(IChatClient Client, ChatOptions Options, bool Reasoning) : IDisposable
+{
+    /// <summary>Releases the telemetry layer's ActivitySource and Meter, which are made per client.</summary>
+    public void Dispose() => Client.Dispose();
+}
 
 /// <summary>
 /// Builds the per-request <see cref="IChatClient"/> of a provider from the caller's key. The SDK
 /// clients are cheap; the HTTP connections underneath are pooled by IHttpClientFactory.
 /// Retries are the SDKs' own (before any token arrives); Gemini's are in its HttpClient pipeline.
 /// </summary>
-internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions<ProvidersOptions> options)
+internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions<ProvidersOptions> options, TelemetrySettings telemetry)
 {
     private ProvidersOptions Options => options.Value;
 
@@ -45,6 +50,8 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
                 }),
             _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, ProviderNames.Unknown(provider)),
         };
+        // gen_ai spans and metrics; prompts and answers only when the development switch says so.
+        client = client.AsBuilder().UseOpenTelemetry(sourceName: Telemetry.AiSourceName, configure: c => c.EnableSensitiveData = telemetry.CaptureMessages).Build();
         return new ProviderCall(client, chatOptions, reasoning);
     }
 

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.Infrastructure;
 
@@ -32,6 +33,9 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>Extra settings (environment variable names) for this fixture's server.</summary>
     protected virtual IEnumerable<KeyValuePair<string, string?>> Settings() => [];
 
+    /// <summary>Extra services for this fixture's server (e.g. an in-memory telemetry exporter).</summary>
+    protected virtual void ConfigureServices(IServiceCollection services) { }
+
     public virtual async Task InitializeAsync()
     {
         System.IO.Directory.CreateDirectory(Directory);
@@ -61,6 +65,7 @@ public class ServerFixture : IAsyncLifetime
             foreach (var (key, value) in settings)
                 web.UseSetting(key, value);
             web.UseEnvironment("Testing");
+            web.ConfigureServices(ConfigureServices);
         });
         _factory.UseKestrel(0);
         _factory.StartServer();

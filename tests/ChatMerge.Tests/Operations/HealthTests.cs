@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatMerge.Data;
+using ChatMerge.Hosting;
+using ChatMerge.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ChatMerge.Tests.Operations;
+
+public sealed class HealthTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task Liveness_answers_status_ok()
+    {
+        var body = await HttpAssert.JsonAsync(await server.Client.GetAsync("/health"));
+
+        Assert.Equal("""{"status":"ok"}""", body.GetRawText());
+    }
+
+    [Fact]
+    public async Task Readiness_is_ok_when_the_database_answers_and_is_migrated()
+    {
+        var response = await server.Client.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("""{"status":"ok","checks":{"database":"ok"}}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
+    public async Task Readiness_is_503_when_a_migration_is_not_applied()
+    {
+        var own = new ServerFixture();
+        await own.InitializeAsync();
+        try
+        {
+            // As if a newer release's migration had not run against this database yet.
+            await own.Database.ExecuteAsync("DELETE FROM \"__EFMigrationsHistory\"");
+
+            var response = await own.Client.GetAsync("/health/ready");
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.Equal("unavailable", body.GetProperty("status").GetString());
+            Assert.EndsWith("database migration(s) not applied.", body.GetProperty("checks").GetProperty("database").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await own.Client.GetAsync("/health")).StatusCode);
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Readiness_fails_without_naming_the_host_or_password_when_postgres_cannot_be_reached()
+    {
+        var settings = DatabaseSettings.Parse("postgres://chatmerge:s3cret-pw@127.0.0.1:1/chatmerge?sslmode=disable");
+        var services = new ServiceCollection()
+            .AddDbContext<ChatMergeDbContext, PostgresChatMergeDbContext>(options => DataExtensions.UsePostgres(options, settings.ConnectionString))
+            .BuildServiceProvider();
+        var check = new DatabaseReadyCheck(services.GetRequiredService<IServiceScopeFactory>());
+
+        var result = await check.CheckHealthAsync(new HealthCheckContext());
+
+        Assert.Equal(HealthStatus.Unhealthy, result.Status);
+        Assert.Equal("The database cannot be reached.", result.Description);
+    }
+}
