@@ -15,6 +15,10 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.AddServerUrls();
 builder.AddApiDefaults();
 
+// Security: protected mode or API tokens, trusted proxies, per-client rate limits
+builder.AddAccessControl();
+builder.AddRateLimits();
+
 // Features
 builder.AddData();
 builder.AddKeys();
