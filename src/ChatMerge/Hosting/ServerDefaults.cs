@@ -58,6 +58,9 @@ internal static class ServerDefaults
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // {"provider":"a","provider":"b"} means two things to two parsers: refuse it.
+        options.AllowDuplicateProperties = false;
+        options.Converters.Add(new CleanStrings());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
