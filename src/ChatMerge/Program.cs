@@ -21,6 +21,10 @@ builder.AddTelemetry();
 builder.AddHealth();
 builder.AddApiDefaults();
 
+// Security: protected mode or API tokens, trusted proxies, per-client rate limits
+builder.AddAccessControl();
+builder.AddRateLimits();
+
 // Features
 builder.AddData();
 builder.AddKeys();

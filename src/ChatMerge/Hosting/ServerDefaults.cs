@@ -62,17 +62,28 @@ internal static class ServerDefaults
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
         options.DictionaryKeyPolicy = null;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // {"provider":"a","provider":"b"} means two things to two parsers: refuse it.
+        options.AllowDuplicateProperties = false;
+        options.Converters.Add(new CleanStrings());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     }
 
     public static WebApplication UseApiDefaults(this WebApplication app)
     {
+        // The client's address first (everything after judges it), headers on every response.
+        app.UseForwardedClients();
+        app.UseSecurityHeaders();
+        app.UseBodyLimits();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // Routing after the handlers so that its failures are problems too. It already matches
         // /api/chats and /api/chats/ alike, so each collection is mapped once (no redirect).
         app.UseRouting();
+        // CORS answers preflights before the token check (browsers send them without one);
+        // the limiter counts token guesses too.
         app.UseCors(CorsPolicy);
+        app.UseRateLimiter();
+        app.UseAccessControl();
         return app;
     }
 }

@@ -21,24 +21,34 @@ internal static class ProviderErrors
     public static string Describe(string provider, Exception exception, string? apiKey, string baseUrl)
     {
         var name = DisplayName(provider);
+        // Only what the provider wrote is scrubbed: our own sentences mention "the key stored" and must stay readable.
+        string Theirs(string? text) => Secrets.Scrub(text, apiKey);
         var message = exception switch
         {
-            ClientResultException openai => Status(name, openai.Status, openai.Message),
-            AnthropicApiException anthropic => Status(name, (int)anthropic.StatusCode, anthropic.ApiMessage ?? anthropic.Message),
-            AnthropicSseException sse => $"{name} reported an error mid-answer: {sse.ApiMessage ?? "stream error"}.",
+            // Status 0: no response at all; the transport error inside says why.
+            ClientResultException { Status: 0, InnerException: { } transport } => Describe(provider, transport, apiKey, baseUrl),
+            ClientResultException openai => Status(name, openai.Status, Theirs(openai.Message)),
+            AnthropicApiException anthropic => Status(name, (int)anthropic.StatusCode, Theirs(anthropic.ApiMessage ?? anthropic.Message)),
+            AnthropicSseException sse => $"{name} reported an error mid-answer: {(sse.ApiMessage is { } m ? Theirs(m) : "stream error")}.",
             AnthropicInvalidDataException => $"{name} sent a malformed stream.",
             GeminiException { IsAuthError: true } => $"{name} rejected the API key. Check the key stored for {provider}.",
-            GeminiException { StatusCode: { } status } gemini => Status(name, status, gemini.Message),
-            GeminiException gemini => $"{name} stream failed: {gemini.Message}",
+            GeminiException { StatusCode: { } status } gemini => Status(name, status, Theirs(gemini.Message)),
+            GeminiException gemini => $"{name} stream failed: {Theirs(gemini.Message)}",
             StreamStalledException stalled => $"{name} stopped sending for {stalled.Idle.TotalSeconds:0} s; the answer was given up.",
             IncompleteStreamException => $"{name} ended the answer before it was finished.",
             JsonException => $"{name} sent a malformed stream.",
             HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } =>
                 $"Cannot reach {name} at {baseUrl}.",
+            System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused or System.Net.Sockets.SocketError.HostNotFound } =>
+                $"Cannot reach {name} at {baseUrl}.",
             IOException or HttpRequestException => $"The connection to {name} was lost.",
+            // SDK retry loops and transport wrappers (AggregateException, AnthropicIOException) carry the real cause inside.
+            AggregateException { InnerExceptions.Count: > 0 } many => Describe(provider, many.InnerExceptions[^1], apiKey, baseUrl),
+            { InnerException: { } inner } => Describe(provider, inner, apiKey, baseUrl),
             _ => $"{name} request failed ({exception.GetType().Name}).",
         };
-        return Secrets.Scrub(message, apiKey);
+        // The exact key never leaves, whatever carried it.
+        return string.IsNullOrEmpty(apiKey) || apiKey.Length < 4 ? message : message.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
     }
 
     private static string Status(string name, int status, string? providerMessage) => status switch

@@ -10,6 +10,9 @@ internal static class GeminiResponseMapper
         // We never ask for more than one candidate.
         foreach (var part in response.Candidates?.FirstOrDefault()?.Content?.Parts ?? [])
         {
+            // A null part is not valid Gemini, but a broken stream must not become a crash.
+            if (part is null)
+                continue;
             var signature = string.IsNullOrEmpty(part.ThoughtSignature) ? null : part.ThoughtSignature;
             if (string.IsNullOrEmpty(part.Text))
             {

@@ -1,0 +1,46 @@
+using System.Net;
+using System.Net.Http.Json;
+using ChatMerge.Tests.Infrastructure;
+
+namespace ChatMerge.Tests.Hardening;
+
+public sealed class KeyRingTests : IAsyncLifetime
+{
+    private readonly SimulatedServerFixture _server = new();
+
+    public Task InitializeAsync() => _server.InitializeAsync();
+    public Task DisposeAsync() => _server.DisposeAsync();
+
+    private string KeyRing => Path.Combine(_server.Directory, "keys");
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Key_ring_files_are_readable_by_their_owner_only()
+    {
+        (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sim-openai-key" })).EnsureSuccessStatusCode();
+
+        var files = Directory.GetFiles(KeyRing, "*.xml");
+        Assert.NotEmpty(files);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(KeyRing));
+        Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
+    }
+
+    [Fact]
+    public async Task Lost_key_ring_asks_for_the_key_again_instead_of_crashing()
+    {
+        var chatId = (await _server.CreateChatAsync("anthropic", "claude-3-5-haiku-latest")).GetProperty("id").GetString()!;
+        (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sim-anthropic-key" })).EnsureSuccessStatusCode();
+        await _server.StopAsync();
+        Directory.Delete(KeyRing, recursive: true);
+        await _server.StartAsync();
+
+        var refused = await _server.Client.PostAsJsonAsync($"/api/chats/{chatId}/completions", new { content = "hello" });
+        var detail = await HttpAssert.ProblemAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Contains("cannot be decrypted", detail);
+        Assert.Contains("again", detail);
+        Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/api/api-keys")).StatusCode);
+
+        (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sim-anthropic-key" })).EnsureSuccessStatusCode();
+        Assert.Equal("done", (await _server.CompleteAsync(chatId, "hello again")).Last?.Type);
+    }
+}
