@@ -41,10 +41,7 @@ public sealed class RestartTests : IAsyncLifetime
     {
         await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sk-ant-lost" });
         await _server.StopAsync();
-        if (_server.Database.IsPostgres)
-            await _server.Database.ExecuteAsync("DELETE FROM data_protection_keys");
-        else
-            Directory.Delete(Path.Combine(_server.Directory, "keys"), recursive: true);
+        await _server.DeleteKeyRingAsync();
         await _server.StartAsync();
 
         await using var scope = _server.Services.CreateAsyncScope();

@@ -13,7 +13,7 @@ public sealed class KeyRingTests : IAsyncLifetime
 
     private string KeyRing => Path.Combine(_server.Directory, "keys");
 
-    [Fact]
+    [SqliteFact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Key_ring_files_are_readable_by_their_owner_only()
     {
@@ -31,7 +31,7 @@ public sealed class KeyRingTests : IAsyncLifetime
         var chatId = (await _server.CreateChatAsync("anthropic", "claude-3-5-haiku-latest")).GetProperty("id").GetString()!;
         (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sim-anthropic-key" })).EnsureSuccessStatusCode();
         await _server.StopAsync();
-        Directory.Delete(KeyRing, recursive: true);
+        await _server.DeleteKeyRingAsync();
         await _server.StartAsync();
 
         var refused = await _server.Client.PostAsJsonAsync($"/api/chats/{chatId}/completions", new { content = "hello" });

@@ -27,7 +27,7 @@ public sealed class RateLimitTests(TinyBudgetServerFixture server) : IClassFixtu
 
         // The refused stream stored nothing.
         Assert.Equal(2 * TinyBudgetServerFixture.Streams,
-            await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE chat_id = '{chatId.ToUpperInvariant()}'"));
+            await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE chat_id = {server.Database.IdLiteral(chatId)}"));
     }
 }
 

@@ -22,7 +22,7 @@ public sealed class LoadTests(LoadServerFixture server, ITestOutputHelper output
     private const int Streams = 500;
 
     [Fact]
-    public async Task Five_hundred_concurrent_completions_on_sqlite_all_finish_and_every_message_is_stored()
+    public async Task Five_hundred_concurrent_completions_all_finish_and_every_message_is_stored()
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = Streams * 2 })
         {
@@ -62,10 +62,11 @@ public sealed class LoadTests(LoadServerFixture server, ITestOutputHelper output
         Assert.True(failures.Count == 0, $"{failures.Count} streams failed, e.g. {failures.FirstOrDefault().Body}");
         Assert.DoesNotContain(results, r => r.Body.Contains("locked", StringComparison.OrdinalIgnoreCase));
 
-        var ids = string.Join(",", chatIds.Select(id => $"'{id.ToUpperInvariant()}'"));
+        var ids = string.Join(",", chatIds.Select(server.Database.IdLiteral));
         Assert.Equal(Streams, await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE role = 'user' AND chat_id IN ({ids})"));
-        Assert.Equal(Streams, await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND is_complete = 1 AND chat_id IN ({ids})"));
-        Assert.Equal("ok", await server.QueryScalarAsync<string>("PRAGMA integrity_check"));
+        Assert.Equal(Streams, await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE role = 'assistant' AND is_complete AND chat_id IN ({ids})"));
+        if (!server.Database.IsPostgres)
+            Assert.Equal("ok", await server.QueryScalarAsync<string>("PRAGMA integrity_check"));
 
         // The most streams open at one moment (a stream is open from its first event to its end).
         var peak = results.SelectMany(r => new[] { (At: r.Start, Step: 1), (At: r.End, Step: -1) })

@@ -97,6 +97,15 @@ public class ServerFixture : IAsyncLifetime
     /// <summary>A direct query of the server's database, to check what was really stored.</summary>
     public Task<T> QueryScalarAsync<T>(string sql) => Database.QueryScalarAsync<T>(sql);
 
+    /// <summary>Loses the Data Protection key ring wherever this server keeps it (files on SQLite, a table on PostgreSQL).</summary>
+    public async Task DeleteKeyRingAsync()
+    {
+        if (Database.IsPostgres)
+            await Database.ExecuteAsync("DELETE FROM data_protection_keys");
+        else
+            System.IO.Directory.Delete(Path.Combine(Directory, "keys"), recursive: true);
+    }
+
     public async Task<JsonElement> CreateChatAsync(string provider = "openai", string model = "gpt-4o-mini", string? title = null, string? systemPrompt = null)
     {
         var response = await Client.PostAsJsonAsync("/api/chats", new { provider, model, title, system_prompt = systemPrompt });
