@@ -34,7 +34,7 @@ internal sealed class Report
     }
 
     public void Check(string target, string limit, double measured, string unit, bool holds, string? detail = null) =>
-        Targets.Add(new TargetCheck(target, limit, $"{Format(measured)} {unit}{(detail is null ? "" : $" ({detail})")}", holds));
+        Targets.Add(new TargetCheck(target, limit, $"{Format(measured)}{(unit.Length > 0 ? " " + unit : "")}{(detail is null ? "" : $" ({detail})")}", holds));
 
     public string ToMarkdown()
     {
