@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
+using ChatMerge.Chats;
 using ChatMerge.Data;
 using ChatMerge.Merge;
 using Microsoft.EntityFrameworkCore;
@@ -61,6 +62,19 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
             throw new InvalidOperationException("The long chat came back with a different number of messages.");
         return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}")));
     }
+
+    /// <summary>The list's query alone, in this process: splits the database's share from HTTP's and JSON's.</summary>
+    public Task<Stats> ListQueryAsync() => TimeAsync(async () =>
+    {
+        await using var db = database.Open();
+        return (await ChatQueries.ListAsync(db, null, 0, default)).Count;
+    });
+
+    public Task<Stats> LongChatQueryAsync() => TimeAsync(async () =>
+    {
+        await using var db = database.Open();
+        return (await ChatQueries.DetailAsync(db, _longChat, default))!.MessageCount;
+    });
 
     /// <summary>Reading the two source chats, as the merge does before it calls the model.</summary>
     public Task<Stats> LoadSourcesAsync() => TimeAsync(async () =>
