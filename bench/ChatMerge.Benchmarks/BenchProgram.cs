@@ -1,0 +1,43 @@
+using BenchmarkDotNet.Running;
+using ChatMerge.Benchmarks.Load;
+using System.Runtime.InteropServices;
+using ChatMerge.Simulator;
+
+namespace ChatMerge.Benchmarks;
+
+// A named class, not top-level statements: the server's global Program comes in with the project reference.
+internal static class BenchProgram
+{
+    private const string Usage = """
+        ChatMerge benchmarks (build and run in Release):
+          dotnet run -c Release --project bench/ChatMerge.Benchmarks -- load [--quick] [--out DIR]
+          dotnet run -c Release --project bench/ChatMerge.Benchmarks -- micro [BenchmarkDotNet arguments]
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        switch (args.FirstOrDefault())
+        {
+            case "load":
+                return await LoadDriver.RunAsync(LoadSettings.Parse(args[1..]));
+            case "micro":
+                BenchmarkSwitcher.FromAssembly(typeof(BenchProgram).Assembly).Run(args.Length > 1 ? args[1..] : ["--filter", "*"]);
+                return 0;
+            case "sim":
+                // The simulator in a process of its own, started by the load driver: on a small machine
+                // server, simulator and driver should not share one runtime's thread pool and GC.
+                await using (var sim = await SimulatorHost.StartAsync(new SimulatorOptions { Port = int.Parse(args[1]), RecordRequests = false }))
+                {
+                    Console.WriteLine($"ready {sim.BaseUrl}");
+                    // Ends when the driver closes stdin or sends SIGTERM.
+                    var stop = new TaskCompletionSource();
+                    using var signal = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
+                    await Task.WhenAny(Task.Run(Console.In.ReadToEnd), stop.Task);
+                }
+                return 0;
+            default:
+                Console.Error.WriteLine(Usage);
+                return 2;
+        }
+    }
+}

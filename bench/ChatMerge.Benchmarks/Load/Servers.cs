@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace ChatMerge.Benchmarks.Load;
+
+/// <summary>Starts the Release builds of the server and of the simulator as processes of their own on loopback.</summary>
+internal static class Servers
+{
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "ChatMerge.slnx")))
+                return dir.FullName;
+        throw new InvalidOperationException("Run the benchmarks from the repository (ChatMerge.slnx not found above the binaries).");
+    }
+
+    /// <summary>The server built with the same configuration as this driver (Release under `dotnet run -c Release`).</summary>
+    public static string ServerDll()
+    {
+        var configuration = typeof(BenchProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var dll = Path.Combine(RepositoryRoot(), "src", "ChatMerge", "bin", configuration, "net10.0", "ChatMerge.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Server build not found at {dll}; build with -c {configuration}.");
+    }
+
+    public static async Task<(ChildProcess Process, Uri Url)> StartSimulatorAsync()
+    {
+        var port = ChildProcess.FreePort();
+        var ready = new TaskCompletionSource();
+        var process = ChildProcess.Start("dotnet", [typeof(BenchProgram).Assembly.Location, "sim", port.ToString()], new Dictionary<string, string>());
+        process.Line += line => { if (line.StartsWith("ready ", StringComparison.Ordinal)) ready.TrySetResult(); };
+        if (await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(30))) != ready.Task)
+            throw new InvalidOperationException("The simulator did not start:\n" + process.Tail());
+        return (process, new Uri($"http://127.0.0.1:{port}"));
+    }
+
+    /// <summary>Starts the server and waits for /health; returns the time from process start to the first healthy answer.</summary>
+    public static async Task<(ChildProcess Process, Uri Url, TimeSpan StartUp)> StartServerAsync(HttpClient http, Uri simulator, string databaseUrl, string workingDirectory)
+    {
+        var port = ChildProcess.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}");
+        var environment = new Dictionary<string, string>
+        {
+            ["SERVER_HOST"] = "127.0.0.1",
+            ["SERVER_PORT"] = port.ToString(),
+            ["DATABASE_URL"] = databaseUrl,
+            ["OPENAI_BASE_URL"] = simulator.ToString(),
+            ["ANTHROPIC_BASE_URL"] = simulator.ToString(),
+            ["GEMINI_BASE_URL"] = simulator.ToString(),
+            ["OPENAI_API_KEY"] = StreamClient.SimulatorKey,
+            ["ANTHROPIC_API_KEY"] = "sim-anthropic-key",
+            ["GOOGLE_API_KEY"] = "sim-gemini-key",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // Warnings only: a log line per request would measure the console, not the relay.
+            ["Logging__LogLevel__Default"] = "Warning",
+        };
+        var started = Stopwatch.GetTimestamp();
+        // A scratch working directory: the server reads a .env from there, and the developer's must not leak in.
+        var process = ChildProcess.Start("dotnet", [ServerDll()], environment, workingDirectory);
+        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException("The server exited:\n" + process.Tail());
+            try
+            {
+                using var response = await http.GetAsync(new Uri(url, "/health"));
+                if (response.IsSuccessStatusCode)
+                    return (process, url, Stopwatch.GetElapsedTime(started));
+            }
+            catch (HttpRequestException) { }
+            await Task.Delay(5);
+        }
+        throw new InvalidOperationException("The server did not become healthy in 60 s:\n" + process.Tail());
+    }
+}
