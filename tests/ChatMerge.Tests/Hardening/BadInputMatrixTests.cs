@@ -24,6 +24,8 @@ public sealed class BadInputServerFixture : SimulatedServerFixture
     /// <summary>Every row of every table, to show that a refused request changed nothing.</summary>
     public async Task<string> SnapshotAsync()
     {
+        if (Database.IsPostgres)
+            return await PostgresSnapshotAsync();
         await using var connection = new SqliteConnection($"Data Source={DatabasePath};Pooling=False");
         await connection.OpenAsync();
         var tables = new List<string>();
@@ -48,6 +50,15 @@ public sealed class BadInputServerFixture : SimulatedServerFixture
                 dump.AppendLine();
             }
         }
+        return dump.ToString();
+    }
+
+    private async Task<string> PostgresSnapshotAsync()
+    {
+        var dump = new StringBuilder();
+        foreach (var table in new[] { "chats", "messages", "api_keys", "merge_history", "data_protection_keys", "__EFMigrationsHistory" })
+            dump.Append("# ").AppendLine(table).AppendLine(await QueryScalarAsync<string>(
+                $"SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM \"{table}\" t"));
         return dump.ToString();
     }
 }
@@ -174,8 +185,32 @@ public sealed partial class BadInputMatrixTests(BadInputServerFixture server) : 
         ("GET", "/api/chats/{chat}/messages/extra", null, null),
     ];
 
-    /// <summary>Rows for POST /api/merge go here (unknown, duplicate and malformed source ids, bad modes, oversized bodies).</summary>
-    private static readonly (string, string, string?, string?)[] MergeCases = [];
+    private const string Merge = "\"merge_provider\":\"openai\",\"merge_model\":\"gpt-4o\"";
+
+    private static readonly (string, string, string?, string?)[] MergeCases =
+    [
+        ("POST", "/api/merge", Json, "{"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\"]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{chat}\"]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"not-a-uuid\"]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",null]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[1,2]," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":\"{chat}\"," + Merge + "}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"],\"merge_provider\":\"cohere\",\"merge_model\":\"m\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"],\"merge_provider\":\"openai\",\"merge_model\":\"\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + ",\"mode\":\"shuffle\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + ",\"title\":\"{x:501}\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + ",\"colour\":\"red\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + ",\"instructions\":\"nul\\u0000\"}"),
+        ("POST", "/api/merge", Json, "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + ",\"instructions\":\"{x:17000000}\"}"),
+        ("POST", "/api/merge", "text/plain", "{\"chat_ids\":[\"{chat}\",\"{unknown}\"]," + Merge + "}"),
+        ("GET", "/api/merge", null, null),
+        ("GET", "/api/merges?limit=-1", null, null),
+        ("GET", "/api/merges?offset=-3", null, null),
+        ("GET", "/api/merges?limit=many", null, null),
+    ];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -188,6 +223,8 @@ public sealed partial class BadInputMatrixTests(BadInputServerFixture server) : 
             request.Content = new ByteArrayContent(Bytes(Fill(body)));
             if (contentType is not null)
                 request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType + (contentType == Json ? "; charset=utf-8" : ""));
+            // As curl does for large bodies: the server can refuse before the body is sent.
+            request.Headers.ExpectContinue = request.Content.Headers.ContentLength > 1_000_000;
         }
 
         var response = await server.Client.SendAsync(request);
