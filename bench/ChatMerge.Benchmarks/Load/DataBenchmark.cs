@@ -27,8 +27,8 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
             for (var i = done; i < Math.Min(settings.ListChats, done + 1_000); i++)
             {
                 var at = start.AddMinutes(i * 50);
-                var chat = new Chat { Title = $"Chat {i}", Provider = "openai", Model = StreamClient.Model, CreatedAt = at, UpdatedAt = at };
                 var count = special.GetValueOrDefault(i, 2 + i % 5);
+                var chat = new Chat { Title = $"Chat {i}", Provider = "openai", Model = StreamClient.Model, CreatedAt = at, UpdatedAt = at, MessageCount = count };
                 for (var m = 0; m < count; m++)
                     chat.Messages.Add(new Message
                     {
@@ -151,8 +151,10 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
         {
             await using var db = database.Open();
             var chat = new Chat { Title = "Merged: Chat 1 + Chat 2", Provider = "openai", Model = StreamClient.Model };
+            var rows = messages(chat.Id);
+            chat.MessageCount = rows.Count;
             db.Chats.Add(chat);
-            db.Messages.AddRange(messages(chat.Id));
+            db.Messages.AddRange(rows);
             db.MergeHistory.Add(new MergeHistory { MergedChatId = chat.Id, SourceChatIds = [.. _sources], Provider = "openai", Model = StreamClient.Model, Mode = mode });
             await db.SaveChangesAsync();
             merged.Add(chat.Id);

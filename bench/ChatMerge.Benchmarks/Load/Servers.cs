@@ -50,6 +50,9 @@ internal static class Servers
             ["ANTHROPIC_API_KEY"] = "sim-anthropic-key",
             ["GOOGLE_API_KEY"] = "sim-gemini-key",
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            // The driver is one client sending thousands of streams a minute: no rate limit.
+            ["CHATMERGE_RATE_LIMIT_STREAMS"] = "100000000",
+            ["CHATMERGE_RATE_LIMIT_REQUESTS"] = "100000000",
             // Warnings only: a log line per request would measure the console, not the relay.
             ["Logging__LogLevel__Default"] = "Warning",
         };

@@ -17,9 +17,9 @@ internal static class ChatQueries
             chats = chats.Skip(offset);
         if (limit is { } take)
             chats = chats.Take(take);
-        // The count runs in the database; messages are never loaded to be counted.
+        // The stored count: messages are neither loaded nor counted to list chats.
         return chats
-            .Select(c => new ChatSummary(c.Id, c.Title, c.Provider, c.Model, c.SystemPrompt, c.CreatedAt, c.UpdatedAt, c.Messages.Count))
+            .Select(c => new ChatSummary(c.Id, c.Title, c.Provider, c.Model, c.SystemPrompt, c.CreatedAt, c.UpdatedAt, c.MessageCount))
             .ToListAsync(cancellationToken);
     }
 

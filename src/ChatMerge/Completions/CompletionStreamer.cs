@@ -30,7 +30,7 @@ internal sealed partial class CompletionStreamer(
             var history = History.Build(chat.SystemPrompt,
                 await db.Messages.AsNoTracking().Where(m => m.ChatId == chat.Id).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(stop.Token),
                 chat.Provider);
-            using var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
+            var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
             await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value.StreamIdleTimeout, stop.Token).GetAsyncEnumerator(stop.Token);
             while (true)
             {
@@ -90,10 +90,8 @@ internal sealed partial class CompletionStreamer(
             InputTokens = (int?)answer.Usage?.InputTokenCount,
             OutputTokens = (int?)answer.Usage?.OutputTokenCount,
         };
-        db.Messages.Add(message);
-        chat.UpdatedAt = DateTime.UtcNow;
         // Not the request's token: a partial answer is stored even when the client has gone.
-        await db.SaveChangesAsync(CancellationToken.None);
+        await ChatMessages.AppendAsync(db, chat.Id, [message], CancellationToken.None);
         return message;
     }
 

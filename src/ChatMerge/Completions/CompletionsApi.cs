@@ -33,7 +33,7 @@ internal static class CompletionsApi
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
-        var chat = await db.Chats.FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
+        var chat = await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
         if (chat is null)
             return ChatQueries.ChatNotFound(chatId);
 
@@ -50,9 +50,7 @@ internal static class CompletionsApi
             return Problems.BadRequest(KeyVault.MissingKeyMessage(chat.Provider));
 
         // The user's message is stored before the provider is called: it is never lost.
-        db.Messages.Add(new Message { ChatId = chat.Id, Role = "user", Content = request.Content });
-        chat.UpdatedAt = DateTime.UtcNow;
-        await db.SaveChangesAsync(cancellationToken);
+        await ChatMessages.AppendAsync(db, chat.Id, [new Message { ChatId = chat.Id, Role = "user", Content = request.Content }], cancellationToken);
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         return TypedResults.ServerSentEvents(streamer.StreamAsync(db, chat, apiKey, request, http.RequestAborted));

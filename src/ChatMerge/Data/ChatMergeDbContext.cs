@@ -47,7 +47,8 @@ internal sealed class ChatConfiguration : IEntityTypeConfiguration<Chat>
         chat.Property(c => c.Title).HasMaxLength(Limits.TitleLength);
         chat.Property(c => c.Provider).HasMaxLength(32);
         chat.Property(c => c.Model).HasMaxLength(Limits.ModelLength);
-        chat.HasIndex(c => c.UpdatedAt);
+        // The chat list's order, so listing needs no sort.
+        chat.HasIndex(c => new { c.UpdatedAt, c.Id });
         chat.HasMany(c => c.Messages).WithOne().HasForeignKey(m => m.ChatId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -9,6 +9,12 @@ internal sealed class Chat
     public string? SystemPrompt { get; set; }
     public DateTime CreatedAt { get; init; } = DateTime.UtcNow;
     public DateTime UpdatedAt { get; set; } = DateTime.UtcNow;
+
+    /// <summary>
+    /// Kept in step with the messages by <see cref="ChatMessages.AppendAsync"/>, in the same transaction,
+    /// so that listing thousands of chats reads one table instead of counting every chat's messages.
+    /// </summary>
+    public int MessageCount { get; set; }
     public List<Message> Messages { get; init; } = [];
 }
 

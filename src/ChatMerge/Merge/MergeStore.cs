@@ -49,6 +49,7 @@ internal static class MergeStore
             SystemPrompt = MergePrompts.SystemPrompt(job.Chats, job.Provider, job.Model, job.Mode),
             CreatedAt = now,
             UpdatedAt = now,
+            MessageCount = messages.Count,
         };
         // Messages are listed by created_at, then id; a microsecond apart (what PostgreSQL keeps) and all
         // in the past, they keep their order and come before anything added to the chat later.

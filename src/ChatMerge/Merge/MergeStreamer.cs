@@ -80,7 +80,7 @@ internal sealed partial class MergeStreamer(
         MergeRun run, List<ChatMessage> prompt, int maxTokens, Answer answer, CallOutcome outcome)
     {
         var job = run.Job;
-        using var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
+        var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
         await using var pieces = ModelStream.ReadAsync(call, prompt, answer, Options.StreamIdleTimeout, run.Stop).GetAsyncEnumerator(run.Stop);
         while (true)
         {

@@ -5,25 +5,28 @@ using Anthropic.Models.Messages;
 using ChatMerge.Hosting;
 using ChatMerge.Providers.Gemini;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenAI;
 
 namespace ChatMerge.Providers;
 
-/// <summary>A chat client for one request, with the options that ask the model for its reasoning.</summary>
-internal sealed record ProviderCall(IChatClient Client, ChatOptions Options, bool Reasoning) : IDisposable
-{
-    /// <summary>Releases the telemetry layer's ActivitySource and Meter, which are made per client.</summary>
-    public void Dispose() => Client.Dispose();
-}
+/// <summary>A chat client and the options of one request, which ask the model for its reasoning.</summary>
+internal sealed record ProviderCall(IChatClient Client, ChatOptions Options, bool Reasoning);
 
 /// <summary>
-/// Builds the per-request <see cref="IChatClient"/> of a provider from the caller's key. The SDK
-/// clients are cheap; the HTTP connections underneath are pooled by IHttpClientFactory.
+/// Gives each request the <see cref="IChatClient"/> of its provider, model and key. Clients are
+/// thread-safe and kept for reuse (building one per request costs the SDK's pipeline and a telemetry
+/// ActivitySource and Meter each time); the HTTP connections underneath are pooled by IHttpClientFactory.
 /// Retries are the SDKs' own (before any token arrives); Gemini's are in its HttpClient pipeline.
 /// </summary>
-internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions<ProvidersOptions> options, TelemetrySettings telemetry)
+internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions<ProvidersOptions> options, TelemetrySettings telemetry) : IDisposable
 {
+    private readonly record struct ClientKey(string Provider, string Model, string ApiKey, bool Reasoning);
+
+    // Bounded: model names are the users' strings. An evicted client is disposed (its telemetry layer).
+    private readonly MemoryCache _clients = new(new MemoryCacheOptions { SizeLimit = 256 });
+
     private ProvidersOptions Options => options.Value;
 
     public ProviderCall Create(string provider, string model, string apiKey, double? temperature = null, int? maxTokens = null)
@@ -37,55 +40,69 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
             // Thinking models take no temperature (Claude requires 1, o-series reject it).
             Temperature = reasoning && provider != ProviderNames.Gemini ? null : (float?)temperature,
         };
+        if (reasoning)
+            AskForReasoning(provider, model, chatOptions, settings);
+        var client = _clients.GetOrCreate(new ClientKey(provider, model, apiKey, reasoning), entry =>
+        {
+            entry.Size = 1;
+            entry.SlidingExpiration = TimeSpan.FromMinutes(30);
+            entry.RegisterPostEvictionCallback(static (_, value, _, _) => (value as IDisposable)?.Dispose());
+            return Build((ClientKey)entry.Key, settings);
+        })!;
+        return new ProviderCall(client, chatOptions, reasoning);
+    }
+
+    private IChatClient Build(ClientKey key, ProviderSettings settings)
+    {
+        var (provider, model, apiKey, reasoning) = key;
         IChatClient client = provider switch
         {
-            ProviderNames.OpenAI => OpenAIClient(apiKey, model, reasoning, chatOptions),
-            ProviderNames.Anthropic => AnthropicClient(apiKey, model, reasoning, chatOptions, settings),
+#pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK; it is the only way to get summaries.
+            ProviderNames.OpenAI when reasoning => NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout).GetResponsesClient().AsIChatClient(model),
+#pragma warning restore OPENAI001
+            ProviderNames.OpenAI => NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout).GetChatClient(model).AsIChatClient(),
+            ProviderNames.Anthropic => NewAnthropicClient(apiKey, Options.MaxRetries, Options.RequestTimeout)
+                .AsIChatClient(model, settings.MaxOutputTokens, reasoning ? AnthropicThinkingMode.Extended : AnthropicThinkingMode.Adaptive),
             ProviderNames.Gemini => new GeminiChatClient(httpClients.CreateClient(ProviderNames.Gemini), apiKey, model,
                 new GeminiChatClientOptions
                 {
                     IncludeThoughts = reasoning,
-                    ThinkingBudget = reasoning && !model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase) ? settings.ThinkingBudget : null,
-                    ThinkingLevel = reasoning && model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase) ? "high" : null,
+                    ThinkingBudget = reasoning && !IsGemini3(model) ? settings.ThinkingBudget : null,
+                    ThinkingLevel = reasoning && IsGemini3(model) ? "high" : null,
                 }),
             _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, ProviderNames.Unknown(provider)),
         };
-        // gen_ai spans and metrics; prompts and answers only when the development switch says so.
-        client = client.AsBuilder().UseOpenTelemetry(sourceName: Telemetry.AiSourceName, configure: c => c.EnableSensitiveData = telemetry.CaptureMessages).Build();
-        return new ProviderCall(client, chatOptions, reasoning);
+        // gen_ai spans; prompts and answers only when the development switch says so.
+        return client.AsBuilder().UseOpenTelemetry(sourceName: Telemetry.AiSourceName, configure: c => c.EnableSensitiveData = telemetry.CaptureMessages).Build();
     }
 
-    private IChatClient OpenAIClient(string apiKey, string model, bool reasoning, ChatOptions chatOptions)
-    {
-        var client = NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout);
-        if (!reasoning)
-            return client.GetChatClient(model).AsIChatClient();
-        // Only the Responses API streams reasoning summaries.
-        chatOptions.Reasoning = new ReasoningOptions { Effort = ReasoningEffort.Medium, Output = ReasoningOutput.Summary };
-#pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK; it is the only way to get summaries.
-        return client.GetResponsesClient().AsIChatClient(model);
-#pragma warning restore OPENAI001
-    }
+    private static bool IsGemini3(string model) => model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase);
 
-    private IChatClient AnthropicClient(string apiKey, string model, bool reasoning, ChatOptions chatOptions, ProviderSettings settings)
+    private static void AskForReasoning(string provider, string model, ChatOptions chatOptions, ProviderSettings settings)
     {
-        var client = NewAnthropicClient(apiKey, Options.MaxRetries, Options.RequestTimeout);
-        var maxTokens = chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens;
-        if (reasoning)
+        switch (provider)
         {
-            // The budget comes on top of the answer's tokens: Claude requires budget < max_tokens.
-            var budget = Math.Max(1024, settings.ThinkingBudget);
-            chatOptions.MaxOutputTokens = maxTokens + budget;
-            chatOptions.RawRepresentationFactory = _ => new MessageCreateParams
-            {
-                MaxTokens = maxTokens + budget,
-                Messages = [],
-                Model = model,
-                Thinking = new ThinkingConfigParam(new ThinkingConfigEnabled(budget), null),
-            };
+            case ProviderNames.OpenAI:
+                // Served by the Responses API, the only one that streams reasoning summaries.
+                chatOptions.Reasoning = new ReasoningOptions { Effort = ReasoningEffort.Medium, Output = ReasoningOutput.Summary };
+                break;
+            case ProviderNames.Anthropic:
+                // The budget comes on top of the answer's tokens: Claude requires budget < max_tokens.
+                var budget = Math.Max(1024, settings.ThinkingBudget);
+                var maxTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + budget;
+                chatOptions.MaxOutputTokens = maxTokens;
+                chatOptions.RawRepresentationFactory = _ => new MessageCreateParams
+                {
+                    MaxTokens = maxTokens,
+                    Messages = [],
+                    Model = model,
+                    Thinking = new ThinkingConfigParam(new ThinkingConfigEnabled(budget), null),
+                };
+                break;
         }
-        return client.AsIChatClient(model, maxTokens, reasoning ? AnthropicThinkingMode.Extended : AnthropicThinkingMode.Adaptive);
     }
+
+    public void Dispose() => _clients.Dispose();
 
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(30);
 

@@ -179,5 +179,7 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
         var times = messages.EnumerateArray().Select(m => m.GetProperty("created_at").GetDateTime()).ToList();
         Assert.Equal(times.Order(), times);
         Assert.Equal(2, messages.EnumerateArray().Count(m => m.GetProperty("role").GetString() == "assistant"));
+        var listed = await HttpAssert.JsonAsync(await server.Client.GetAsync("/api/chats"));
+        Assert.Equal(4, listed.EnumerateArray().Single(c => c.GetProperty("id").GetString() == chatId).GetProperty("message_count").GetInt32());
     }
 }

@@ -16,7 +16,7 @@ internal static class MergeTestData
     {
         using var scope = server.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
-        var chat = new Chat { Title = title, Provider = provider, Model = model, SystemPrompt = systemPrompt };
+        var chat = new Chat { Title = title, Provider = provider, Model = model, SystemPrompt = systemPrompt, MessageCount = turns.Count };
         var first = start ?? DateTime.UtcNow.AddHours(-1);
         db.Chats.Add(chat);
         db.Messages.AddRange(turns.Select((t, i) => new Message
