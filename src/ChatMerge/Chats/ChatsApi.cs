@@ -39,10 +39,8 @@ internal static class ChatsApi
     private static async Task<Results<Ok<List<ChatSummary>>, ProblemHttpResult>> List(
         ChatMergeDbContext db, CancellationToken cancellationToken, int? limit = null, int? offset = null)
     {
-        if (limit is < 1 or > 10_000)
-            return Problems.BadRequest("limit must be between 1 and 10000.");
-        if (offset is < 0)
-            return Problems.BadRequest("offset must not be negative.");
+        if (Problems.InvalidPaging(limit, offset) is { } paging)
+            return paging;
         return TypedResults.Ok(await ChatQueries.ListAsync(db, limit, offset ?? 0, cancellationToken));
     }
 

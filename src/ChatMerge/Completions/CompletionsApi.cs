@@ -37,17 +37,9 @@ internal static class CompletionsApi
         if (chat is null)
             return ChatQueries.ChatNotFound(chatId);
 
-        string? apiKey;
-        try
-        {
-            apiKey = await vault.ResolveAsync(db, chat.Provider, cancellationToken);
-        }
-        catch (KeyUnavailableException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
+        var (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
         if (apiKey is null)
-            return Problems.BadRequest(KeyVault.MissingKeyMessage(chat.Provider));
+            return Problems.BadRequest(keyProblem!);
 
         // The user's message is stored before the provider is called: it is never lost.
         await ChatMessages.AppendAsync(db, chat.Id, [new Message { ChatId = chat.Id, Role = "user", Content = request.Content }], cancellationToken);

@@ -14,6 +14,12 @@ internal static class Problems
     public static ProblemHttpResult InvalidId(string name, string value) =>
         BadRequest($"{name} must be a UUID, not '{Clip(value)}'.");
 
+    /// <summary>The <c>limit</c>/<c>offset</c> of a list, or the problem with them.</summary>
+    public static ProblemHttpResult? InvalidPaging(int? limit, int? offset) =>
+        limit is < 1 or > 10_000 ? BadRequest("limit must be between 1 and 10000.")
+        : offset is < 0 ? BadRequest("offset must not be negative.")
+        : null;
+
     /// <summary>Ids arrive as strings so that a malformed one is a 400, not a routing 404.</summary>
     public static bool TryParseId(string value, out Guid id) => Guid.TryParse(value, out id);
 

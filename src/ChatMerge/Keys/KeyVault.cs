@@ -42,6 +42,19 @@ internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguratio
         return EnvironmentKey(provider);
     }
 
+    /// <summary>The key to call <paramref name="provider"/> with, or a message for the user saying why there is none.</summary>
+    public async Task<(string? Key, string? Problem)> ResolveForCallAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ResolveAsync(db, provider, cancellationToken) is { } key ? (key, null) : (null, MissingKeyMessage(provider));
+        }
+        catch (KeyUnavailableException e)
+        {
+            return (null, e.Message);
+        }
+    }
+
     public string? EnvironmentKey(string provider)
     {
         var names = provider switch

@@ -50,17 +50,9 @@ internal static class MergeApi
         if (missing.Count > 1)
             return Problems.NotFound($"Chats {string.Join(", ", missing)} not found.");
 
-        string? apiKey;
-        try
-        {
-            apiKey = await vault.ResolveAsync(db, request.MergeProvider, cancellationToken);
-        }
-        catch (KeyUnavailableException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
+        var (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, request.MergeProvider, cancellationToken);
         if (apiKey is null)
-            return Problems.BadRequest(KeyVault.MissingKeyMessage(request.MergeProvider));
+            return Problems.BadRequest(keyProblem!);
 
         var job = new MergeJob(
             ids.Select(id => found[id]).ToList(), request.MergeProvider, request.MergeModel.Trim(), apiKey,
@@ -74,10 +66,8 @@ internal static class MergeApi
     private static async Task<Results<Ok<List<MergeSummary>>, ProblemHttpResult>> List(
         ChatMergeDbContext db, CancellationToken cancellationToken, int? limit = null, int? offset = null)
     {
-        if (limit is < 1 or > 10_000)
-            return Problems.BadRequest("limit must be between 1 and 10000.");
-        if (offset is < 0)
-            return Problems.BadRequest("offset must not be negative.");
+        if (Problems.InvalidPaging(limit, offset) is { } paging)
+            return paging;
         var rows = (from m in db.MergeHistory.AsNoTracking()
                     join c in db.Chats on m.MergedChatId equals c.Id
                     orderby m.CreatedAt descending, m.Id descending
