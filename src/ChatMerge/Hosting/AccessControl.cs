@@ -12,7 +12,7 @@ internal enum Access { Allowed, NeedsToken, NotLocal }
 /// Who may use the API. Without CHATMERGE_API_TOKEN the server is in protected mode, as Redis
 /// is: it answers only clients on this machine, so a server started with defaults on 0.0.0.0
 /// cannot spend its owner's provider keys for strangers. With tokens every /api request must
-/// carry one of them. /health stays open for load balancers.
+/// carry one of them. /health and /health/ready stay open for load balancers.
 /// </summary>
 internal sealed class AccessControl
 {
@@ -33,7 +33,8 @@ internal sealed class AccessControl
 
     public Access Decide(string path, IPAddress? client, string? authorization)
     {
-        if (path.Equals("/health", StringComparison.OrdinalIgnoreCase))
+        // Liveness and readiness stay open for load balancers, as the probes of another machine.
+        if (path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/health/", StringComparison.OrdinalIgnoreCase))
             return Access.Allowed;
         if (!HasTokens)
             return IsLocal(client) ? Access.Allowed : Access.NotLocal;

@@ -33,6 +33,9 @@ public sealed class AccessControlTests
         Assert.Equal(Access.NotLocal, Open.Decide("/docs", remote, null));
         Assert.Equal(Access.NotLocal, Open.Decide("/openapi/v1.json", remote, null));
         Assert.Equal(Access.Allowed, Open.Decide("/health", remote, null));
+        Assert.Equal(Access.Allowed, Open.Decide("/health/ready", remote, null));
+        Assert.Equal(Access.NotLocal, Open.Decide("/healthz", remote, null));
+        Assert.Equal(Access.NotLocal, Open.Decide("/api/chats", remote, null));
     }
 
     [Fact]
