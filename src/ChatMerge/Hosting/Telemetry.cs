@@ -6,7 +6,11 @@ using OpenTelemetry.Trace;
 namespace ChatMerge.Hosting;
 
 /// <summary>What the operator chose to export, and whether message text may go with it.</summary>
-internal sealed record TelemetrySettings(bool Otlp, bool Prometheus, bool CaptureMessages);
+internal sealed record TelemetrySettings(bool Otlp, bool Prometheus, bool CaptureMessages)
+{
+    /// <summary>Spans cost time on every request; they are made only when something takes them.</summary>
+    public bool Tracing { get; init; }
+}
 
 /// <summary>
 /// OpenTelemetry traces and metrics: ASP.NET Core, HttpClient, EF Core's meter, Npgsql, the
@@ -25,31 +29,38 @@ internal static partial class Telemetry
     {
         var configuration = builder.Configuration;
         var captureMessages = IsTrue(configuration["TELEMETRY_CAPTURE_MESSAGES"]);
+        var otlp = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var settings = new TelemetrySettings(
-            Otlp: !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]),
+            Otlp: otlp,
             Prometheus: IsTrue(configuration["PROMETHEUS_ENABLED"]),
             // Prompts and answers are the users' data: only a developer's machine may export them.
-            CaptureMessages: captureMessages && builder.Environment.IsDevelopment());
+            CaptureMessages: captureMessages && builder.Environment.IsDevelopment())
+        {
+            // Traces have no local reader: without an exporter (or an explicit switch) none are made.
+            Tracing = otlp || IsTrue(configuration["TELEMETRY_TRACING"]),
+        };
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ChatMergeMetrics>();
         if (captureMessages && !settings.CaptureMessages)
             builder.Services.AddHostedService<CaptureMessagesIgnoredWarning>();
 
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "chatmerge"))
-            .WithTracing(tracing => tracing
+            .ConfigureResource(resource => resource.AddService(configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : "chatmerge"));
+        if (settings.Tracing)
+            otel.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(options => options.Filter = context => !IsProbe(context.Request.Path))
                 .AddHttpClientInstrumentation()
                 .AddSource(AiSourceName)
                 // Npgsql traces its commands itself; SQLite has no tracing of its own.
-                .AddSource("Npgsql"))
+                .AddSource("Npgsql"));
+        otel
             .WithMetrics(metrics =>
             {
                 metrics
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
-                    // Not AiSourceName: its meter is made per chat client, hence per request, and OpenTelemetry
-                    // merges same-named instruments, so one request's disposal would drop another's measurements.
+                    // Not AiSourceName: its meter is made per chat client (per provider, model and key), and OpenTelemetry
+                    // merges same-named instruments, so one client's disposal would drop another's measurements.
                     // ChatMergeMetrics measures the same things (time to first token, tokens) on a lasting meter.
                     .AddMeter(ChatMergeMetrics.MeterName, "Microsoft.EntityFrameworkCore", "Npgsql");
                 if (settings.Prometheus)

@@ -72,8 +72,10 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
                 }),
             _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, ProviderNames.Unknown(provider)),
         };
-        // gen_ai spans; prompts and answers only when the development switch says so.
-        return client.AsBuilder().UseOpenTelemetry(sourceName: Telemetry.AiSourceName, configure: c => c.EnableSensitiveData = telemetry.CaptureMessages).Build();
+        // gen_ai spans when traces are taken; prompts and answers only when the development switch says so.
+        return telemetry.Tracing
+            ? client.AsBuilder().UseOpenTelemetry(sourceName: Telemetry.AiSourceName, configure: c => c.EnableSensitiveData = telemetry.CaptureMessages).Build()
+            : client;
     }
 
     private static bool IsGemini3(string model) => model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase);

@@ -16,7 +16,7 @@ public sealed class TelemetryServerFixture : SimulatedServerFixture
     private readonly List<Activity> _activities = [];
 
     protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
-        base.Settings().Append(new("PROMETHEUS_ENABLED", "true"));
+        base.Settings().Append(new("PROMETHEUS_ENABLED", "true")).Append(new("TELEMETRY_TRACING", "true"));
 
     protected override void ConfigureServices(IServiceCollection services)
     {
@@ -191,4 +191,14 @@ public sealed class TelemetryTests(TelemetryServerFixture server) : IClassFixtur
     }
 
     private static string UniqueModel() => "gpt-4o-ops-" + Guid.NewGuid().ToString("N")[..8];
+}
+
+public sealed class TracingOffTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public void Without_an_exporter_or_the_switch_no_spans_are_made()
+    {
+        Assert.Null(server.Services.GetService<TracerProvider>());
+        Assert.False(server.Services.GetRequiredService<TelemetrySettings>().Tracing);
+    }
 }
