@@ -20,8 +20,11 @@ public sealed class TelemetryServerFixture : SimulatedServerFixture
 
     protected override void ConfigureServices(IServiceCollection services)
     {
-        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics));
-        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_activities));
+        // Exported only when a test flushes (under its lock), never by the reader's own timer.
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddInMemoryExporter(_metrics,
+            reader => reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = int.MaxValue));
+        // Spans end on any thread (a provider call, a database command): collect them under the lock we read with.
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddProcessor(new Collector(_activities)));
     }
 
     /// <summary>
@@ -53,6 +56,15 @@ public sealed class TelemetryServerFixture : SimulatedServerFixture
                 }
             }
             return total;
+        }
+    }
+
+    private sealed class Collector(List<Activity> into) : BaseProcessor<Activity>
+    {
+        public override void OnEnd(Activity activity)
+        {
+            lock (into)
+                into.Add(activity);
         }
     }
 
