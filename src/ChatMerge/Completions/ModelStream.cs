@@ -29,6 +29,9 @@ internal sealed class Answer
 
     public string? ReasoningData => Blocks.Count == 0 ? null : JsonSerializer.Serialize(Blocks);
 
+    /// <summary>A model may emit U+0000, which PostgreSQL cannot store in text: it is dropped from what is kept.</summary>
+    private static string Storable(string text) => text.Contains('\0') ? text.Replace("\0", "") : text;
+
     public void Add(ChatResponseUpdate update, List<AnswerPiece> pieces)
     {
         if (update.FinishReason is { } finish)
@@ -40,7 +43,7 @@ internal sealed class Answer
                 case TextReasoningContent reasoning:
                     if (reasoning.Text.Length > 0)
                     {
-                        Reasoning.Append(reasoning.Text);
+                        Reasoning.Append(Storable(reasoning.Text));
                         _pendingThinking.Append(reasoning.Text);
                         pieces.Add(new AnswerPiece(true, reasoning.Text));
                     }
@@ -52,7 +55,7 @@ internal sealed class Answer
                     }
                     break;
                 case TextContent text when text.Text.Length > 0:
-                    Text.Append(text.Text);
+                    Text.Append(Storable(text.Text));
                     pieces.Add(new AnswerPiece(false, text.Text));
                     break;
                 case UsageContent usage:

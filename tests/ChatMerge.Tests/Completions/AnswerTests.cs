@@ -1,0 +1,34 @@
+using ChatMerge.Completions;
+using Microsoft.Extensions.AI;
+
+namespace ChatMerge.Tests.Completions;
+
+public sealed class AnswerTests
+{
+    [Fact]
+    public void A_nul_character_from_the_model_is_relayed_but_not_kept_for_storage()
+    {
+        var answer = new Answer();
+        var pieces = new List<AnswerPiece>();
+
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("think\0ing"), new TextContent("ans\0wer")]), pieces);
+
+        Assert.Equal(["think\0ing", "ans\0wer"], pieces.Select(p => p.Text));
+        Assert.Equal("answer", answer.Text.ToString());
+        Assert.Equal("thinking", answer.Reasoning.ToString());
+    }
+
+    [Fact]
+    public void A_signature_closes_a_thinking_block_with_the_text_before_it()
+    {
+        var answer = new Answer();
+        var pieces = new List<AnswerPiece>();
+
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("step one "), new TextReasoningContent("step two")]), pieces);
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("") { ProtectedData = "sig-1" }]), pieces);
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("") { ProtectedData = "redacted-2" }]), pieces);
+
+        Assert.Equal([new ReasoningBlock("step one step two", "sig-1"), new ReasoningBlock("", "redacted-2")], answer.Blocks);
+        Assert.Equal(2, pieces.Count);
+    }
+}
