@@ -44,6 +44,7 @@ public sealed record ChatDetail(
 
 internal static class ChatMapping
 {
-    public static MessageResponse ToResponse(this Message m) =>
-        new(m.Id, m.ChatId, m.Role, m.Content, m.ReasoningTrace, m.CreatedAt, !m.IsComplete, m.Provider, m.Model, m.InputTokens, m.OutputTokens);
+    public static ChatDetail ToDetail(this Chat chat, IReadOnlyList<MessageResponse> messages, MergeLineage? lineage) =>
+        new(chat.Id, chat.Title, chat.Provider, chat.Model, chat.SystemPrompt,
+            chat.CreatedAt, chat.UpdatedAt, messages.Count, messages, lineage);
 }

@@ -41,7 +41,6 @@ internal static class ChatQueries
             .Where(m => m.MergedChatId == chatId)
             .Select(m => new MergeLineage(m.Id, m.SourceChatIds, m.Mode, m.Provider, m.Model, m.CreatedAt))
             .FirstOrDefaultAsync(cancellationToken);
-        return new ChatDetail(chat.Id, chat.Title, chat.Provider, chat.Model, chat.SystemPrompt,
-            chat.CreatedAt, chat.UpdatedAt, messages.Count, messages, lineage);
+        return chat.ToDetail(messages, lineage);
     }
 }

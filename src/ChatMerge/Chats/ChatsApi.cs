@@ -33,6 +33,8 @@ internal static class ChatsApi
         };
         db.Chats.Add(chat);
         await db.SaveChangesAsync(cancellationToken);
+        // Read back rather than echo the entity: PostgreSQL keeps microseconds, and the times a
+        // client is given must be the ones every later read returns.
         return TypedResults.Created($"/api/chats/{chat.Id}", await ChatQueries.DetailAsync(db, chat.Id, cancellationToken));
     }
 
