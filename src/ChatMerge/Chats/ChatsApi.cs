@@ -32,7 +32,8 @@ internal static class ChatsApi
             SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt,
         };
         db.Chats.Add(chat);
-        await db.SaveChangesAsync(cancellationToken);
+        using (await db.WriteTurnAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
         // Read back rather than echo the entity: PostgreSQL keeps microseconds, and the times a
         // client is given must be the ones every later read returns.
         return TypedResults.Created($"/api/chats/{chat.Id}", await ChatQueries.DetailAsync(db, chat.Id, cancellationToken));
@@ -62,6 +63,7 @@ internal static class ChatsApi
             return Problems.InvalidId("chat_id", id);
         if (request.Model is not null && string.IsNullOrWhiteSpace(request.Model))
             return Problems.BadRequest("model must not be empty.");
+        using var turn = await db.WriteTurnAsync(cancellationToken);
         var chat = await db.Chats.FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
         if (chat is null)
             return ChatQueries.ChatNotFound(chatId);
@@ -84,6 +86,7 @@ internal static class ChatsApi
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
         // Messages and the chat's own merge record go with it through the cascade.
+        using var turn = await db.WriteTurnAsync(cancellationToken);
         var deleted = await db.Chats.Where(c => c.Id == chatId).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? ChatQueries.ChatNotFound(chatId) : TypedResults.NoContent();
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,27 @@ internal abstract class ChatMergeDbContext(DbContextOptions options) : DbContext
 
     /// <summary>The Data Protection key ring when it is shared through the database (always encrypted there).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    /// <summary>
+    /// Keeps the connection open until the result is disposed, so that several statements share one
+    /// open (EF otherwise opens and closes it around each). Keep it short: on PostgreSQL it holds a pooled connection.
+    /// </summary>
+    public async Task<IAsyncDisposable> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        await Database.OpenConnectionAsync(cancellationToken);
+        return new OpenConnection(this);
+    }
+
+    private sealed class OpenConnection(ChatMergeDbContext db) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => new(db.Database.CloseConnectionAsync());
+    }
+
+    /// <summary>
+    /// Waits for this database's turn to write; disposing the turn gives it back. Hold it from the
+    /// first write statement to the commit. Only SQLite needs turns (<see cref="SqliteChatMergeDbContext"/>).
+    /// </summary>
+    public virtual ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(WriteTurn));
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -96,6 +118,30 @@ internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<
     public void Configure(EntityTypeBuilder<DataProtectionKey> key) => key.ToTable("data_protection_keys");
 }
 
-internal sealed class SqliteChatMergeDbContext(DbContextOptions<SqliteChatMergeDbContext> options) : ChatMergeDbContext(options);
+internal sealed class SqliteChatMergeDbContext(DbContextOptions<SqliteChatMergeDbContext> options) : ChatMergeDbContext(options)
+{
+    // One gate per database file, shared by every context of the process that writes to it.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+    private SemaphoreSlim? _gate;
+
+    /// <summary>
+    /// SQLite lets one writer in at a time. A writer that finds the lock taken sleeps in SQLite's busy
+    /// handler (1, 2, 5 … 100 ms) and holds its thread meanwhile: under a few hundred concurrent
+    /// completions that starves the thread pool. Writers of this process queue here instead, in order
+    /// and without a thread; the busy timeout still covers another process writing to the same file.
+    /// </summary>
+    public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
+    {
+        _gate ??= Gates.GetOrAdd(Path.GetFullPath(Database.GetDbConnection().DataSource), _ => new SemaphoreSlim(1, 1));
+        await _gate.WaitAsync(cancellationToken);
+        return new WriteTurn(_gate);
+    }
+}
 
 internal sealed class PostgresChatMergeDbContext(DbContextOptions<PostgresChatMergeDbContext> options) : ChatMergeDbContext(options);
+
+/// <summary>A turn to write (see <see cref="ChatMergeDbContext.WriteTurnAsync"/>); the default turn holds nothing.</summary>
+internal readonly struct WriteTurn(SemaphoreSlim? gate) : IDisposable
+{
+    public void Dispose() => gate?.Release();
+}

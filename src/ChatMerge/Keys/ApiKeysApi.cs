@@ -36,6 +36,7 @@ internal static class ApiKeysApi
         if (key.Any(char.IsControl) || key.Any(char.IsWhiteSpace))
             return Problems.BadRequest("api_key must not contain spaces or control characters.");
 
+        using var turn = await db.WriteTurnAsync(cancellationToken);
         var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Provider == request.Provider, cancellationToken);
         if (existing is null)
         {
@@ -62,6 +63,7 @@ internal static class ApiKeysApi
     {
         if (!Problems.TryParseId(id, out var keyId))
             return Problems.InvalidId("key_id", id);
+        using var turn = await db.WriteTurnAsync(cancellationToken);
         var deleted = await db.ApiKeys.Where(k => k.Id == keyId).ExecuteDeleteAsync(cancellationToken);
         return deleted == 0 ? Problems.NotFound($"API key {keyId} not found.") : TypedResults.NoContent();
     }

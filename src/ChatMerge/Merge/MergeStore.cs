@@ -74,7 +74,8 @@ internal static class MergeStore
             Mode = job.Mode,
             CreatedAt = now,
         });
-        await db.SaveChangesAsync(cancellationToken);
+        using (await db.WriteTurnAsync(cancellationToken))
+            await db.SaveChangesAsync(cancellationToken);
         return chat;
     }
 }
