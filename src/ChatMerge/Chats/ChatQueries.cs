@@ -23,24 +23,49 @@ internal static class ChatQueries
             .ToListAsync(cancellationToken);
     }
 
+    // Compiled once: these run on every chat read and every completion, and EF would otherwise
+    // rebuild, hash and look up each expression tree per call.
+    private static readonly Func<ChatMergeDbContext, Guid, CancellationToken, Task<Chat?>> ChatById =
+        EF.CompileAsyncQuery((ChatMergeDbContext db, Guid id, CancellationToken _) => db.Chats.AsNoTracking().FirstOrDefault(c => c.Id == id));
+
+    private static readonly Func<ChatMergeDbContext, Guid, IAsyncEnumerable<Message>> MessagesOf =
+        EF.CompileAsyncQuery<ChatMergeDbContext, Guid, Message>((db, chatId) =>
+            db.Messages.AsNoTracking().Where(m => m.ChatId == chatId).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id));
+
+    private static readonly Func<ChatMergeDbContext, Guid, IAsyncEnumerable<MessageResponse>> MessageResponsesOf =
+        EF.CompileAsyncQuery((ChatMergeDbContext db, Guid chatId) =>
+            db.Messages.AsNoTracking()
+                .Where(m => m.ChatId == chatId)
+                .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
+                .Select(m => new MessageResponse(m.Id, m.ChatId, m.Role, m.Content, m.ReasoningTrace, m.CreatedAt, !m.IsComplete,
+                    m.Provider, m.Model, m.InputTokens, m.OutputTokens)));
+
+    private static readonly Func<ChatMergeDbContext, Guid, CancellationToken, Task<MergeLineage?>> LineageOf =
+        EF.CompileAsyncQuery((ChatMergeDbContext db, Guid chatId, CancellationToken _) =>
+            db.MergeHistory.AsNoTracking()
+                .Where(m => m.MergedChatId == chatId)
+                .Select(m => new MergeLineage(m.Id, m.SourceChatIds, m.Mode, m.Provider, m.Model, m.CreatedAt))
+                .FirstOrDefault());
+
+    /// <summary>The chat, untracked, or null.</summary>
+    public static Task<Chat?> FindAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
+        ChatById(db, chatId, cancellationToken);
+
+    /// <summary>The chat's messages as stored, oldest first (the order the model reads them in).</summary>
+    public static Task<List<Message>> HistoryAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
+        MessagesOf(db, chatId).ToListAsync(cancellationToken).AsTask();
+
     public static Task<List<MessageResponse>> MessagesAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
-        db.Messages.AsNoTracking()
-            .Where(m => m.ChatId == chatId)
-            .OrderBy(m => m.CreatedAt).ThenBy(m => m.Id)
-            .Select(m => new MessageResponse(m.Id, m.ChatId, m.Role, m.Content, m.ReasoningTrace, m.CreatedAt, !m.IsComplete,
-                m.Provider, m.Model, m.InputTokens, m.OutputTokens))
-            .ToListAsync(cancellationToken);
+        MessageResponsesOf(db, chatId).ToListAsync(cancellationToken).AsTask();
 
     public static async Task<ChatDetail?> DetailAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken)
     {
-        var chat = await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
+        await using var connection = await db.OpenConnectionAsync(cancellationToken);
+        var chat = await ChatById(db, chatId, cancellationToken);
         if (chat is null)
             return null;
         var messages = await MessagesAsync(db, chatId, cancellationToken);
-        var lineage = await db.MergeHistory.AsNoTracking()
-            .Where(m => m.MergedChatId == chatId)
-            .Select(m => new MergeLineage(m.Id, m.SourceChatIds, m.Mode, m.Provider, m.Model, m.CreatedAt))
-            .FirstOrDefaultAsync(cancellationToken);
+        var lineage = await LineageOf(db, chatId, cancellationToken);
         return chat.ToDetail(messages, lineage);
     }
 }

@@ -3,7 +3,6 @@ using System.Runtime.CompilerServices;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using ChatMerge.Providers;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Completions;
@@ -17,7 +16,7 @@ internal sealed partial class CompletionStreamer(
     ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
 {
     public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
-        ChatMergeDbContext db, Chat chat, string apiKey, CompletionRequest request,
+        ChatMergeDbContext db, Chat chat, IReadOnlyList<Message> messages, string apiKey, CompletionRequest request,
         [EnumeratorCancellation] CancellationToken requestAborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
@@ -27,11 +26,9 @@ internal sealed partial class CompletionStreamer(
         string? error = null;
         try
         {
-            var history = History.Build(chat.SystemPrompt,
-                await db.Messages.AsNoTracking().Where(m => m.ChatId == chat.Id).OrderBy(m => m.CreatedAt).ThenBy(m => m.Id).ToListAsync(stop.Token),
-                chat.Provider);
+            var history = History.Build(chat.SystemPrompt, messages, chat.Provider);
             var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
-            await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value.StreamIdleTimeout, stop.Token).GetAsyncEnumerator(stop.Token);
+            await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value, stop.Token).GetAsyncEnumerator(stop.Token);
             while (true)
             {
                 try

@@ -33,18 +33,28 @@ internal static class CompletionsApi
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
-        var chat = await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken);
-        if (chat is null)
-            return ChatQueries.ChatNotFound(chatId);
 
-        var (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
-        if (apiKey is null)
-            return Problems.BadRequest(keyProblem!);
+        Chat? chat;
+        string? apiKey, keyProblem;
+        List<Message> history;
+        // One connection for the reads and the write; closed before the stream, which may last minutes.
+        await using (await db.OpenConnectionAsync(cancellationToken))
+        {
+            chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
+            if (chat is null)
+                return ChatQueries.ChatNotFound(chatId);
+            (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
+            if (apiKey is null)
+                return Problems.BadRequest(keyProblem!);
 
-        // The user's message is stored before the provider is called: it is never lost.
-        await ChatMessages.AppendAsync(db, chat.Id, [new Message { ChatId = chat.Id, Role = "user", Content = request.Content }], cancellationToken);
+            // The user's message is stored before the provider is called: it is never lost.
+            history = await ChatQueries.HistoryAsync(db, chat.Id, cancellationToken);
+            var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
+            await ChatMessages.AppendAsync(db, chat.Id, [message], cancellationToken);
+            history.Add(message);
+        }
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
-        return TypedResults.ServerSentEvents(streamer.StreamAsync(db, chat, apiKey, request, http.RequestAborted));
+        return TypedResults.ServerSentEvents(streamer.StreamAsync(db, chat, history, apiKey, request, http.RequestAborted));
     }
 }

@@ -73,15 +73,16 @@ internal static class ModelStream
 {
     /// <summary>
     /// Streams the model's answer into <paramref name="answer"/>, yielding each piece as it arrives.
-    /// Throws <see cref="StreamStalledException"/> when nothing arrives for <paramref name="idleTimeout"/>,
+    /// Throws <see cref="StreamStalledException"/> when the provider does not start answering within
+    /// <see cref="ProvidersOptions.RequestTimeout"/> or then sends nothing for <see cref="ProvidersOptions.StreamIdleTimeout"/>,
     /// and <see cref="IncompleteStreamException"/> when the stream ends without a finish reason.
     /// </summary>
     public static async IAsyncEnumerable<AnswerPiece> ReadAsync(
-        ProviderCall call, IList<ChatMessage> messages, Answer answer, TimeSpan idleTimeout,
+        ProviderCall call, IList<ChatMessage> messages, Answer answer, ProvidersOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        idle.CancelAfter(idleTimeout);
+        var first = options.RequestTimeout < options.StreamIdleTimeout ? options.RequestTimeout : options.StreamIdleTimeout;
+        using var idle = new IdleWatch(first, options.StreamIdleTimeout, cancellationToken);
         var stream = call.Client.GetStreamingResponseAsync(messages, call.Options, idle.Token);
         await using var updates = stream.GetAsyncEnumerator(idle.Token);
         var pieces = new List<AnswerPiece>(4);
@@ -92,13 +93,13 @@ internal static class ModelStream
             {
                 more = await updates.MoveNextAsync();
             }
-            catch (OperationCanceledException) when (idle.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (idle.Expired && !cancellationToken.IsCancellationRequested)
             {
-                throw new StreamStalledException(idleTimeout);
+                throw new StreamStalledException(idle.Limit);
             }
             if (!more)
                 break;
-            idle.CancelAfter(idleTimeout);
+            idle.Touch();
             pieces.Clear();
             answer.Add(updates.Current, pieces);
             foreach (var piece in pieces)

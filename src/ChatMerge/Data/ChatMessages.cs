@@ -11,12 +11,12 @@ internal static class ChatMessages
     public static async Task AppendAsync(ChatMergeDbContext db, Guid chatId, IReadOnlyCollection<Message> messages, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
+        using var turn = await db.WriteTurnAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Messages.AddRange(messages);
         await db.SaveChangesAsync(cancellationToken);
-        await db.Chats.Where(c => c.Id == chatId).ExecuteUpdateAsync(set => set
-            .SetProperty(c => c.MessageCount, c => c.MessageCount + messages.Count)
-            .SetProperty(c => c.UpdatedAt, now), cancellationToken);
+        // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every message.
+        await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {messages.Count}, updated_at = {now} WHERE id = {chatId}", cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }

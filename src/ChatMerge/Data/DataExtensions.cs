@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
@@ -57,11 +59,18 @@ internal static class DataExtensions
             return Task.CompletedTask;
         }
 
+        // Pooled connections keep their settings: each SQLite handle gets them once, not on every open.
+        private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> Prepared = [];
+
         private static void Apply(DbConnection connection)
         {
+            var handle = ((SqliteConnection)connection).Handle;
+            if (handle is null || Prepared.TryGetValue(handle, out _))
+                return;
             using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
             command.ExecuteNonQuery();
+            Prepared.AddOrUpdate(handle, Prepared);
         }
     }
 }

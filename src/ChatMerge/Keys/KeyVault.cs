@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using ChatMerge.Data;
 using ChatMerge.Providers;
@@ -15,22 +16,31 @@ internal sealed class KeyUnavailableException(string message) : Exception(messag
 /// </summary>
 internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguration configuration)
 {
+    private static readonly Func<ChatMergeDbContext, string, CancellationToken, Task<string?>> ActiveKeyOf =
+        EF.CompileAsyncQuery((ChatMergeDbContext db, string provider, CancellationToken _) =>
+            db.ApiKeys.AsNoTracking().Where(k => k.Provider == provider && k.IsActive).Select(k => k.EncryptedKey).FirstOrDefault());
+
     private readonly IDataProtector _protector = protection.CreateProtector("ChatMerge.ApiKeys.v1");
+
+    // The last key decrypted per provider, by its ciphertext: every completion reads the stored key
+    // (another instance may have replaced it) but decrypts it only when it changed.
+    private readonly ConcurrentDictionary<string, (string Encrypted, string Key)> _decrypted = new(StringComparer.Ordinal);
 
     public string Protect(string key) => _protector.Protect(key);
 
     /// <summary>The key to call <paramref name="provider"/> with, or null when none is stored or configured.</summary>
     public async Task<string?> ResolveAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken)
     {
-        var stored = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.Provider == provider && k.IsActive)
-            .Select(k => k.EncryptedKey)
-            .FirstOrDefaultAsync(cancellationToken);
+        var stored = await ActiveKeyOf(db, provider, cancellationToken);
         if (stored is not null)
         {
+            if (_decrypted.TryGetValue(provider, out var last) && last.Encrypted == stored)
+                return last.Key;
             try
             {
-                return _protector.Unprotect(stored);
+                var key = _protector.Unprotect(stored);
+                _decrypted[provider] = (stored, key);
+                return key;
             }
             catch (CryptographicException)
             {

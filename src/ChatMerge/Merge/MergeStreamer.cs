@@ -81,7 +81,7 @@ internal sealed partial class MergeStreamer(
     {
         var job = run.Job;
         var call = clients.Create(job.Provider, job.Model, job.ApiKey, maxTokens: maxTokens);
-        await using var pieces = ModelStream.ReadAsync(call, prompt, answer, Options.StreamIdleTimeout, run.Stop).GetAsyncEnumerator(run.Stop);
+        await using var pieces = ModelStream.ReadAsync(call, prompt, answer, Options, run.Stop).GetAsyncEnumerator(run.Stop);
         while (true)
         {
             try

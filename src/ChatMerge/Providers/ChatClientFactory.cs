@@ -58,9 +58,9 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         IChatClient client = provider switch
         {
 #pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK; it is the only way to get summaries.
-            ProviderNames.OpenAI when reasoning => NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout).GetResponsesClient().AsIChatClient(model),
+            ProviderNames.OpenAI when reasoning => NewOpenAIClient(apiKey, Options.MaxRetries, StreamsWatchThemselves).GetResponsesClient().AsIChatClient(model),
 #pragma warning restore OPENAI001
-            ProviderNames.OpenAI => NewOpenAIClient(apiKey, Options.MaxRetries, Options.RequestTimeout).GetChatClient(model).AsIChatClient(),
+            ProviderNames.OpenAI => NewOpenAIClient(apiKey, Options.MaxRetries, StreamsWatchThemselves).GetChatClient(model).AsIChatClient(),
             ProviderNames.Anthropic => NewAnthropicClient(apiKey, Options.MaxRetries, Options.RequestTimeout)
                 .AsIChatClient(model, settings.MaxOutputTokens, reasoning ? AnthropicThinkingMode.Extended : AnthropicThinkingMode.Adaptive),
             ProviderNames.Gemini => new GeminiChatClient(httpClients.CreateClient(ProviderNames.Gemini), apiKey, model,
@@ -107,6 +107,10 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
     public void Dispose() => _clients.Dispose();
 
     private static readonly TimeSpan ListTimeout = TimeSpan.FromSeconds(30);
+
+    // Streams are timed by ModelStream (RequestTimeout to the first piece, then StreamIdleTimeout). The
+    // OpenAI SDK's own network timeout would re-arm a timer on every read of the stream, that is per token.
+    private static readonly TimeSpan StreamsWatchThemselves = Timeout.InfiniteTimeSpan;
 
     private OpenAIClient NewOpenAIClient(string apiKey, int retries, TimeSpan timeout) =>
         new(new ApiKeyCredential(apiKey), new OpenAIClientOptions

@@ -58,7 +58,7 @@ public sealed class SseReaderFuzzTests
         var answer = new Answer();
         try
         {
-            ModelStream.ReadAsync(call, [new ChatMessage(ChatRole.User, "hi")], answer, TimeSpan.FromSeconds(10), CancellationToken.None)
+            ModelStream.ReadAsync(call, [new ChatMessage(ChatRole.User, "hi")], answer, new ProvidersOptions { StreamIdleTimeout = TimeSpan.FromSeconds(10) }, CancellationToken.None)
                 .ToListAsync().AsTask().GetAwaiter().GetResult();
         }
         catch (Exception e)
