@@ -17,9 +17,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "check-publish: restore and publish (Release)"
-dotnet restore src/ChatMerge/ChatMerge.csproj >/dev/null || fail "restore"
-dotnet publish src/ChatMerge/ChatMerge.csproj -c Release --no-restore -o "$work/app" >/dev/null || fail "publish"
+case "$(uname -m)" in
+  aarch64|arm64) rid=linux-arm64 ;;
+  *) rid=linux-x64 ;;
+esac
+echo "check-publish: restore and publish (Release, $rid, ReadyToRun)"
+dotnet restore src/ChatMerge/ChatMerge.csproj -r "$rid" >/dev/null || fail "restore"
+dotnet publish src/ChatMerge/ChatMerge.csproj -c Release -r "$rid" --self-contained false --no-restore -o "$work/app" >/dev/null || fail "publish"
 [ -f "$work/app/ChatMerge.dll" ] || fail "publish produced no ChatMerge.dll"
 
 echo "check-publish: start the published server"

@@ -60,6 +60,22 @@ internal sealed class ChildProcess : IAsyncDisposable
         return (rss, peak);
     }
 
+    /// <summary>The exit code, or -1 when the process did not end within <paramref name="timeout"/> (it is then killed).</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var wait = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(wait.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            return -1;
+        }
+    }
+
     public string Tail()
     {
         lock (_tail) return string.Join(Environment.NewLine, _tail);

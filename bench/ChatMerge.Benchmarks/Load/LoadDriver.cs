@@ -28,22 +28,23 @@ internal static class LoadDriver
         {
             Command = "dotnet run -c Release --project bench/ChatMerge.Benchmarks -- load" + (settings.ConcurrencyLevels.Length < 3 ? " --quick" : ""),
             Database = database.Settings.Provider == DatabaseProvider.Sqlite ? "SQLite (fresh file, WAL)" : database.Settings.Description,
-            Processes = "server (Release, own process), simulator (own process), driver: three processes on one machine",
+            Processes = "server (published Release, ReadyToRun, own process), simulator (own process), driver: three processes on one machine",
         };
 
+        var serverDll = await Servers.PublishServerAsync(Path.Combine(scratch, "server"));
         var (simulatorProcess, simulator) = await Servers.StartSimulatorAsync();
         await using var _ = simulatorProcess;
         try
         {
             // Start-up: first on an empty database (migrations run), then a restart on the existing one.
-            var (first, _, coldStart) = await Servers.StartServerAsync(http, simulator, databaseUrl, scratch);
+            var (first, _, coldStart) = await Servers.StartServerAsync(serverDll, http, simulator, databaseUrl, scratch);
             await using (first)
             {
                 await using var check = database.Open();
                 if (await check.Chats.AnyAsync())
                     throw new InvalidOperationException("DATABASE_URL points at a database with chats: the benchmark needs an empty scratch database.");
             }
-            var (serverProcess, server, warmStart) = await Servers.StartServerAsync(http, simulator, databaseUrl, scratch);
+            var (serverProcess, server, warmStart) = await Servers.StartServerAsync(serverDll, http, simulator, databaseUrl, scratch);
             await using var __ = serverProcess;
             await Task.Delay(2_000);
             var idle = serverProcess.Memory().Rss;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace ChatMerge.Benchmarks.Load;
 
@@ -14,12 +15,21 @@ internal static class Servers
         throw new InvalidOperationException("Run the benchmarks from the repository (ChatMerge.slnx not found above the binaries).");
     }
 
-    /// <summary>The server built with the same configuration as this driver (Release under `dotnet run -c Release`).</summary>
-    public static string ServerDll()
+    /// <summary>
+    /// Publishes the server as it is deployed (deploy/Dockerfile): the driver's configuration (Release under
+    /// `dotnet run -c Release`), for this machine's runtime, so ReadyToRun. Returns the path of ChatMerge.dll.
+    /// </summary>
+    public static async Task<string> PublishServerAsync(string directory)
     {
         var configuration = typeof(BenchProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
-        var dll = Path.Combine(RepositoryRoot(), "src", "ChatMerge", "bin", configuration, "net10.0", "ChatMerge.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Server build not found at {dll}; build with -c {configuration}.");
+        var project = Path.Combine(RepositoryRoot(), "src", "ChatMerge", "ChatMerge.csproj");
+        Console.Error.WriteLine($"Publishing the server ({configuration}, {RuntimeInformation.RuntimeIdentifier}) ...");
+        await using var publish = ChildProcess.Start("dotnet",
+            ["publish", project, "-c", configuration, "-r", RuntimeInformation.RuntimeIdentifier, "--self-contained", "false", "-o", directory, "-nologo"],
+            new Dictionary<string, string>());
+        if (await publish.WaitForExitAsync(TimeSpan.FromMinutes(10)) != 0)
+            throw new InvalidOperationException("Publishing the server failed:\n" + publish.Tail());
+        return Path.Combine(directory, "ChatMerge.dll");
     }
 
     public static async Task<(ChildProcess Process, Uri Url)> StartSimulatorAsync()
@@ -34,7 +44,8 @@ internal static class Servers
     }
 
     /// <summary>Starts the server and waits for /health; returns the time from process start to the first healthy answer.</summary>
-    public static async Task<(ChildProcess Process, Uri Url, TimeSpan StartUp)> StartServerAsync(HttpClient http, Uri simulator, string databaseUrl, string workingDirectory)
+    public static async Task<(ChildProcess Process, Uri Url, TimeSpan StartUp)> StartServerAsync(
+        string serverDll, HttpClient http, Uri simulator, string databaseUrl, string workingDirectory)
     {
         var port = ChildProcess.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
@@ -58,7 +69,7 @@ internal static class Servers
         };
         var started = Stopwatch.GetTimestamp();
         // A scratch working directory: the server reads a .env from there, and the developer's must not leak in.
-        var process = ChildProcess.Start("dotnet", [ServerDll()], environment, workingDirectory);
+        var process = ChildProcess.Start("dotnet", [serverDll], environment, workingDirectory);
         while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60))
         {
             if (process.HasExited)
