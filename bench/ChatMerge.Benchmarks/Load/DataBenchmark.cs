@@ -63,7 +63,7 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
         return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}")));
     }
 
-    /// <summary>The list's query alone, in this process: splits the database's share from HTTP's and JSON's.</summary>
+    /// <summary>The list through EF Core, in this process: the path on PostgreSQL (SQLite streams its rows to JSON).</summary>
     public Task<Stats> ListQueryAsync() => TimeAsync(async () =>
     {
         await using var db = database.Open();

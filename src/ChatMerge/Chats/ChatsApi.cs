@@ -39,11 +39,13 @@ internal static class ChatsApi
         return TypedResults.Created($"/api/chats/{chat.Id}", await ChatQueries.DetailAsync(db, chat.Id, cancellationToken));
     }
 
-    private static async Task<Results<Ok<List<ChatSummary>>, ProblemHttpResult>> List(
+    private static async Task<Results<Ok<List<ChatSummary>>, ProblemHttpResult, SqliteChatList>> List(
         ChatMergeDbContext db, CancellationToken cancellationToken, int? limit = null, int? offset = null)
     {
         if (Problems.InvalidPaging(limit, offset) is { } paging)
             return paging;
+        if (db is SqliteChatMergeDbContext sqlite)
+            return new SqliteChatList(sqlite, limit, offset ?? 0);
         return TypedResults.Ok(await ChatQueries.ListAsync(db, limit, offset ?? 0, cancellationToken));
     }
 

@@ -1,7 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
+using ChatMerge.Chats;
+using ChatMerge.Data;
 using ChatMerge.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Tests.Api;
 
@@ -63,6 +70,59 @@ public sealed class ChatsApiTests(ServerFixture server) : IClassFixture<ServerFi
         Assert.Equal(2, page.GetArrayLength());
         Assert.Equal(all[1].GetProperty("id").GetString(), page[0].GetProperty("id").GetString());
         Assert.Equal(all[2].GetProperty("id").GetString(), page[1].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task List_writes_exactly_what_serializing_the_summaries_writes()
+    {
+        await server.CreateChatAsync(title: "Quotes \" and \\ <b>&amp;</b> 'single'", systemPrompt: "Ünïcödé, 中文, emoji 😀\nnew line\ttab \u2028");
+        var plain = await server.CreateChatAsync(title: "plain");
+        // Times as another writer may have stored them: without a fraction, with a short one.
+        await server.Database.ExecuteAsync(
+            $"UPDATE chats SET created_at = '2025-01-02 03:04:05', updated_at = '2025-01-02 03:04:05.5' WHERE id = {server.Database.IdLiteral(plain.GetProperty("id").GetString()!)}");
+
+        foreach (var (limit, offset) in new (int?, int)[] { (null, 0), (2, 0), (null, 1), (3, 2) })
+        {
+            var query = (limit is null ? "" : $"limit={limit}&") + $"offset={offset}";
+            var written = await Client.GetStringAsync("/api/chats?" + query);
+
+            await using var scope = server.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+            var json = scope.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            Assert.Equal(JsonSerializer.Serialize(await ChatQueries.ListAsync(db, limit, offset, default), json), written);
+        }
+    }
+
+    [Theory]
+    [InlineData("2025-01-02 03:04:05")]
+    [InlineData("2025-01-02 03:04:05.5")]
+    [InlineData("2025-01-02 03:04:05.1234567")]
+    [InlineData("2024-02-29 23:59:59.0000001")]
+    [InlineData("2025-01-02T03:04:05")]
+    [InlineData("2025-01-02")]
+    public void A_stored_time_reads_as_Microsoft_Data_Sqlite_reads_it_in_UTC(string stored)
+    {
+        var time = SqliteChatList.ReadTime(Encoding.UTF8.GetBytes(stored));
+
+        Assert.Equal(DateTime.Parse(stored, CultureInfo.InvariantCulture), time);
+        Assert.Equal(DateTimeKind.Utc, time.Kind);
+    }
+
+    [Theory]
+    [InlineData("2025-02-30 03:04:05")]
+    [InlineData("2025-13-02 03:04:05")]
+    [InlineData("not a time")]
+    public void A_stored_time_that_is_no_time_fails_as_it_would_through_the_provider(string stored) =>
+        Assert.Throws<FormatException>(() => SqliteChatList.ReadTime(Encoding.UTF8.GetBytes(stored)));
+
+    [Fact]
+    public void A_stored_id_reads_from_text_in_either_case_and_from_a_blob()
+    {
+        var id = Guid.NewGuid();
+
+        Assert.Equal(id, SqliteChatList.ReadId(Encoding.UTF8.GetBytes(id.ToString().ToUpperInvariant())));
+        Assert.Equal(id, SqliteChatList.ReadId(Encoding.UTF8.GetBytes(id.ToString())));
+        Assert.Equal(id, SqliteChatList.ReadId(id.ToByteArray()));
     }
 
     [Theory]
