@@ -37,7 +37,7 @@ internal static class CompletionsApi
         Chat? chat;
         string? apiKey, keyProblem;
         List<Message> history;
-        // One connection for the reads and the write; closed before the stream, which may last minutes.
+        // One connection for the reads.
         await using (await db.OpenConnectionAsync(cancellationToken))
         {
             chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
@@ -46,13 +46,15 @@ internal static class CompletionsApi
             (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
             if (apiKey is null)
                 return Problems.BadRequest(keyProblem!);
-
-            // The user's message is stored before the provider is called: it is never lost.
             history = await ChatQueries.HistoryAsync(db, chat.Id, cancellationToken);
-            var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
-            await ChatMessages.AppendAsync(db, chat.Id, [message], cancellationToken);
-            history.Add(message);
         }
+
+        // The user's message is stored before the provider is called: it is never lost. The write
+        // opens its own connection when its turn comes: on SQLite, hundreds of completions waiting
+        // for the turn with a connection open each would keep hundreds of connections (~150 KB each).
+        var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
+        await ChatMessages.AppendAsync(db, chat.Id, [message], cancellationToken);
+        history.Add(message);
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         return TypedResults.ServerSentEvents(streamer.StreamAsync(db, chat, history, apiKey, request, http.RequestAborted));
