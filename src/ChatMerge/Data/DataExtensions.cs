@@ -37,13 +37,22 @@ internal static class DataExtensions
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         if (settings.Provider == DatabaseProvider.Sqlite)
-        {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
-            await db.Database.MigrateAsync();
+        if (await IsUpToDateAsync(db))
             return;
-        }
-        await using var migrationLock = await MigrationLock.AcquireAsync(settings.ConnectionString);
+        await using var migrationLock = settings.Provider == DatabaseProvider.Sqlite ? null : await MigrationLock.AcquireAsync(settings.ConnectionString);
         await db.Database.MigrateAsync();
+    }
+
+    /// <summary>
+    /// Whether every migration is applied. Asked first because MigrateAsync, even with nothing to do,
+    /// builds the model of the latest migration to compare it with the code's: at every start, ~0.1 s
+    /// and ~5 MB kept for good. A new database or a new version still goes through MigrateAsync.
+    /// </summary>
+    private static async Task<bool> IsUpToDateAsync(ChatMergeDbContext db)
+    {
+        var applied = await db.Database.GetAppliedMigrationsAsync();
+        return !db.Database.GetMigrations().Except(applied).Any();
     }
 
     /// <summary>Per-connection SQLite settings: wait for the writer lock instead of failing, and sync at checkpoints (safe in WAL).</summary>

@@ -3,6 +3,9 @@ using System.Net.Http.Json;
 using ChatMerge.Keys;
 using ChatMerge.Data;
 using ChatMerge.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.Api;
@@ -34,6 +37,30 @@ public sealed class RestartTests : IAsyncLifetime
             Assert.True(await _server.QueryScalarAsync<long>("SELECT COUNT(*) FROM data_protection_keys") > 0);
         else
             Assert.True(Directory.EnumerateFiles(Path.Combine(_server.Directory, "keys"), "*.xml").Any());
+    }
+
+    [Fact]
+    public async Task A_database_a_migration_behind_is_migrated_at_start()
+    {
+        var chat = await _server.CreateChatAsync(title: "before the upgrade");
+        int migrations;
+        await using (var scope = _server.Services.CreateAsyncScope())
+        {
+            // The database as the previous release left it.
+            var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+            var all = db.Database.GetMigrations().ToList();
+            migrations = all.Count;
+            await db.GetService<IMigrator>().MigrateAsync(all[^2]);
+        }
+        Assert.Equal(migrations - 1, await _server.QueryScalarAsync<int>("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
+
+        await _server.StopAsync();
+        await _server.StartAsync();
+
+        Assert.Equal(migrations, await _server.QueryScalarAsync<int>("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
+        var fetched = await HttpAssert.JsonAsync(await _server.Client.GetAsync($"/api/chats/{chat.GetProperty("id").GetString()}"));
+        Assert.Equal("before the upgrade", fetched.GetProperty("title").GetString());
+        Assert.Equal(0, fetched.GetProperty("message_count").GetInt32());
     }
 
     [Fact]
