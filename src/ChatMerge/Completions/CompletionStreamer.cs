@@ -13,10 +13,11 @@ namespace ChatMerge.Completions;
 /// and marked incomplete.
 /// </summary>
 internal sealed partial class CompletionStreamer(
-    ChatClientFactory clients, IOptions<ProvidersOptions> options, IHostApplicationLifetime lifetime, ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, IServiceScopeFactory scopes, IHostApplicationLifetime lifetime,
+    ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
 {
     public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
-        ChatMergeDbContext db, Chat chat, IReadOnlyList<Message> messages, string apiKey, CompletionRequest request,
+        Chat chat, IReadOnlyList<Message> messages, string apiKey, CompletionRequest request,
         [EnumeratorCancellation] CancellationToken requestAborted)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(requestAborted, lifetime.ApplicationStopping);
@@ -53,13 +54,13 @@ internal sealed partial class CompletionStreamer(
             if (error is not null)
             {
                 if (!answer.IsEmpty)
-                    await StoreAsync(db, chat, answer, complete: false);
+                    await StoreAsync(chat, answer, complete: false);
                 stored = true;
                 yield return StreamEvent.Of(StreamEvent.Error, error);
                 yield break;
             }
 
-            var message = await StoreAsync(db, chat, answer, complete: true);
+            var message = await StoreAsync(chat, answer, complete: true);
             stored = true;
             yield return StreamEvent.Of(StreamEvent.Done, message.Id.ToString());
         }
@@ -68,11 +69,11 @@ internal sealed partial class CompletionStreamer(
             tracked.Tokens(answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount);
             // The client went away (or the loop above failed before storing): keep what it saw.
             if (!stored && !answer.IsEmpty)
-                await StoreAsync(db, chat, answer, complete: false);
+                await StoreAsync(chat, answer, complete: false);
         }
     }
 
-    private static async Task<Message> StoreAsync(ChatMergeDbContext db, Chat chat, Answer answer, bool complete)
+    private async Task<Message> StoreAsync(Chat chat, Answer answer, bool complete)
     {
         var message = new Message
         {
@@ -87,7 +88,10 @@ internal sealed partial class CompletionStreamer(
             InputTokens = (int?)answer.Usage?.InputTokenCount,
             OutputTokens = (int?)answer.Usage?.OutputTokenCount,
         };
-        // Not the request's token: a partial answer is stored even when the client has gone.
+        // A context of its own: none is held while the answer streams. Not the request's token:
+        // a partial answer is stored even when the client has gone.
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         await ChatMessages.AppendAsync(db, chat.Id, [message], CancellationToken.None);
         return message;
     }
