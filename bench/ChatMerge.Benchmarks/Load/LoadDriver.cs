@@ -59,6 +59,11 @@ internal static class LoadDriver
             report.Figures["idle_rss_mb"] = idle / 1048576.0;
 
             var relay = new RelayBenchmark(settings, http, server, simulator, serverProcess, database);
+            for (var round = 1; round <= settings.WarmUpRounds; round++)
+            {
+                Console.Error.WriteLine($"... warm-up {round} of {settings.WarmUpRounds} ({settings.WarmUpWorkers} concurrent streams, untimed)");
+                await relay.ConcurrentAsync(settings.WarmUpWorkers);
+            }
             var runs = new List<(string Name, int Streams, PhaseResult Direct, PhaseResult Relay)>();
             var sequential = await relay.SequentialAsync();
             runs.Add(("sequential", 1, sequential.Direct, sequential.Relay));
@@ -103,6 +108,8 @@ internal static class LoadDriver
                     f(c.P50 - d.P50), f(c.P95 - d.P95), f(c.P99 - d.P99),
                 };
             }).ToList(),
+            $"Measured after a warm-up of {settings.WarmUpRounds} × {settings.WarmUpWorkers} workers × {settings.StreamsPerWorker} streams, " +
+            "direct and relayed (the runtime's tiered compilation settles). " +
             $"Added = ChatMerge percentile − direct percentile. Sequential: {settings.SequentialTokens}-token answers, " +
             "direct and relay requests alternate. Concurrent: every worker runs " +
             $"{settings.StreamsPerWorker} streams of {settings.ConcurrentTokens} tokens paced {settings.ConcurrentDelayMs} ms apart; " +

@@ -14,6 +14,14 @@ internal sealed record LoadSettings
     public int ConcurrentTokens { get; init; } = 50;
     public int ConcurrentDelayMs { get; init; } = 20;
 
+    /// <summary>
+    /// Before anything is timed: rounds of this many concurrent workers, direct and relayed, untimed.
+    /// The runtime recompiles hot code with what it observed over the first few thousand requests
+    /// (tiered compilation, PGO); the figures are the server's after that, as it runs for days.
+    /// </summary>
+    public int WarmUpWorkers { get; init; } = 250;
+    public int WarmUpRounds { get; init; } = 2;
+
     public int ListChats { get; init; } = 10_000;
     public int LongChatMessages { get; init; } = 5_000;
     public int MergeSourceMessages { get; init; } = 1_000;
@@ -34,7 +42,7 @@ internal sealed record LoadSettings
             {
                 "--quick" => settings with
                 {
-                    SequentialPairs = 50, ConcurrencyLevels = [20, 50], StreamsPerWorker = 2, ListChats = 1_000,
+                    SequentialPairs = 50, ConcurrencyLevels = [20, 50], StreamsPerWorker = 2, WarmUpWorkers = 20, WarmUpRounds = 1, ListChats = 1_000,
                     LongChatMessages = 500, MergeSourceMessages = 100, DataRepeats = 5, ChurnOperations = 50,
                 },
                 "--out" when i + 1 < args.Length => settings with { OutputDirectory = args[++i] },
