@@ -13,7 +13,7 @@ namespace ChatMerge.Completions;
 /// and marked incomplete.
 /// </summary>
 internal sealed partial class CompletionStreamer(
-    ChatClientFactory clients, IOptions<ProvidersOptions> options, IServiceScopeFactory scopes, IHostApplicationLifetime lifetime,
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, ChatMessages messages, IHostApplicationLifetime lifetime,
     ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
 {
     public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
@@ -88,11 +88,8 @@ internal sealed partial class CompletionStreamer(
             InputTokens = (int?)answer.Usage?.InputTokenCount,
             OutputTokens = (int?)answer.Usage?.OutputTokenCount,
         };
-        // A context of its own: none is held while the answer streams. Not the request's token:
-        // a partial answer is stored even when the client has gone.
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
-        await ChatMessages.AppendAsync(db, chat.Id, [message], CancellationToken.None);
+        // Not the request's token: a partial answer is stored even when the client has gone.
+        await messages.AppendAsync(chat.Id, [message], CancellationToken.None);
         return message;
     }
 

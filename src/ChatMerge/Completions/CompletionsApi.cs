@@ -28,7 +28,7 @@ internal static class CompletionsApi
                              "done carries the id of the stored assistant message.");
 
     private static async Task<Results<ServerSentEventsResult<StreamEvent>, ProblemHttpResult>> Complete(
-        string id, CompletionRequest request, IServiceScopeFactory scopes, KeyVault vault, CompletionStreamer streamer,
+        string id, CompletionRequest request, IServiceScopeFactory scopes, KeyVault vault, ChatMessages messages, CompletionStreamer streamer,
         HttpContext http, CancellationToken cancellationToken)
     {
         if (!Problems.TryParseId(id, out var chatId))
@@ -37,30 +37,25 @@ internal static class CompletionsApi
         Chat? chat;
         string? apiKey, keyProblem;
         List<Message> history;
-        // A database context of its own, given back before the stream: the request lasts as long as
-        // the answer, and hundreds of answers stream at once.
+        // The reads get a database context and one connection of their own, given back before the
+        // stream: the request lasts as long as the answer, and hundreds of answers stream at once.
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
-            // One connection for the reads.
-            await using (await db.OpenConnectionAsync(cancellationToken))
-            {
-                chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
-                if (chat is null)
-                    return ChatQueries.ChatNotFound(chatId);
-                (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
-                if (apiKey is null)
-                    return Problems.BadRequest(keyProblem!);
-                history = await ChatQueries.HistoryAsync(db, chat.Id, cancellationToken);
-            }
-
-            // The user's message is stored before the provider is called: it is never lost. The write
-            // opens its own connection when its turn comes: on SQLite, hundreds of completions waiting
-            // for the turn with a connection open each would keep hundreds of connections (~150 KB each).
-            var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
-            await ChatMessages.AppendAsync(db, chat.Id, [message], cancellationToken);
-            history.Add(message);
+            await using var connection = await db.OpenConnectionAsync(cancellationToken);
+            chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
+            if (chat is null)
+                return ChatQueries.ChatNotFound(chatId);
+            (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
+            if (apiKey is null)
+                return Problems.BadRequest(keyProblem!);
+            history = await ChatQueries.HistoryAsync(db, chat.Id, cancellationToken);
         }
+
+        // The user's message is stored before the provider is called: it is never lost.
+        var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
+        await messages.AppendAsync(chat.Id, [message], cancellationToken);
+        history.Add(message);
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         return TypedResults.ServerSentEvents(streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted));

@@ -1,22 +1,136 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChatMerge.Data;
 
-internal static class ChatMessages
+/// <summary>
+/// Stores the messages of completions: the user's before the provider is called, the answer after.
+/// Messages that arrive while a write is under way are stored together in the next transaction
+/// (group commit). SQLite writes one transaction at a time, so at hundreds of concurrent streams a
+/// transaction per message made each new question wait behind all the others; now it waits for one
+/// write at most. A caller's task completes when its messages are committed; without contention the
+/// caller writes its own messages, with no hand-off.
+/// </summary>
+internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<ChatMessages> logger)
 {
+    /// <summary>Messages per transaction at most; the rest go in the next one.</summary>
+    private const int BatchMessages = 256;
+
+    private readonly ConcurrentQueue<Pending> _queue = new();
+    private int _writing;
+
     /// <summary>
     /// Stores messages of a chat and, in the same transaction, counts them on the chat and marks it
     /// active. The count is incremented in SQL, so concurrent completions on one chat lose nothing.
+    /// Cancelling gives up on messages not yet being written; once written they stay.
     /// </summary>
-    public static async Task AppendAsync(ChatMergeDbContext db, Guid chatId, IReadOnlyCollection<Message> messages, CancellationToken cancellationToken)
+    public async Task AppendAsync(Guid chatId, IReadOnlyCollection<Message> messages, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(chatId, messages, cancellationToken);
+        _queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+            await WriteQueuedAsync();
+        await pending.Stored.Task;
+    }
+
+    /// <summary>Writes one batch from the queue, then leaves what came meanwhile to a writer off this caller's path.</summary>
+    private async Task WriteQueuedAsync()
+    {
+        try
+        {
+            var batch = new List<Pending>();
+            var count = 0;
+            while (count < BatchMessages && _queue.TryDequeue(out var next))
+            {
+                if (next.CancellationToken.IsCancellationRequested)
+                {
+                    next.Stored.TrySetCanceled(next.CancellationToken);
+                    continue;
+                }
+                batch.Add(next);
+                count += next.Messages.Count;
+            }
+            if (batch.Count > 0)
+            {
+                try
+                {
+                    await WriteAsync(batch);
+                }
+                catch (Exception e)
+                {
+                    // No context to write with (the server is stopping, say): no caller may wait forever.
+                    foreach (var pending in batch)
+                        pending.Stored.TrySetException(e);
+                }
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _writing, 0);
+        }
+        if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+            _ = Task.Run(WriteQueuedAsync);
+    }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        try
+        {
+            await CommitAsync(db, batch);
+            foreach (var pending in batch)
+                pending.Stored.TrySetResult();
+            return;
+        }
+        catch (Exception e) when (batch.Count > 1)
+        {
+            // One bad message (its chat was deleted meanwhile, say) must not fail the others.
+            LogBatchFailed(logger, batch.Count, e.GetType().Name);
+        }
+        catch (Exception e)
+        {
+            batch[0].Stored.TrySetException(e);
+            return;
+        }
+        foreach (var pending in batch)
+        {
+            db.ChangeTracker.Clear();
+            try
+            {
+                await CommitAsync(db, [pending]);
+                pending.Stored.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                pending.Stored.TrySetException(e);
+            }
+        }
+    }
+
+    private static async Task CommitAsync(ChatMergeDbContext db, List<Pending> batch)
     {
         var now = DateTime.UtcNow;
-        using var turn = await db.WriteTurnAsync(cancellationToken);
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        db.Messages.AddRange(messages);
-        await db.SaveChangesAsync(cancellationToken);
-        // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every message.
-        await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {messages.Count}, updated_at = {now} WHERE id = {chatId}", cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        using var turn = await db.WriteTurnAsync(CancellationToken.None);
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        foreach (var pending in batch)
+            db.Messages.AddRange(pending.Messages);
+        await db.SaveChangesAsync();
+        foreach (var chat in batch.GroupBy(p => p.ChatId))
+        {
+            var added = chat.Sum(p => p.Messages.Count);
+            // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every write.
+            await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {added}, updated_at = {now} WHERE id = {chat.Key}");
+        }
+        await transaction.CommitAsync();
     }
+
+    private sealed record Pending(Guid ChatId, IReadOnlyCollection<Message> Messages, CancellationToken CancellationToken)
+    {
+        // Continuations run on the thread pool, not one after another on the writer's thread.
+        public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} messages together failed ({ExceptionType}); storing them one by one.")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string exceptionType);
 }

@@ -12,6 +12,7 @@ internal static class DataExtensions
     {
         var settings = DatabaseSettings.Parse(builder.Configuration["DATABASE_URL"]);
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<ChatMessages>();
         if (settings.Provider == DatabaseProvider.Sqlite)
             builder.Services.AddDbContextPool<ChatMergeDbContext, SqliteChatMergeDbContext>(options => UseSqlite(options, settings.ConnectionString));
         else
