@@ -20,11 +20,7 @@ public sealed class ChatMessagesTests(ServerFixture server) : IClassFixture<Serv
             writer.AppendAsync(chats[i % chats.Count], [new Message { ChatId = chats[i % chats.Count], Role = "user", Content = $"m{i}" }], default))));
 
         foreach (var chat in chats)
-        {
-            var id = server.Database.IdLiteral(chat.ToString());
-            Assert.Equal(50, await server.QueryScalarAsync<int>($"SELECT COUNT(*) FROM messages WHERE chat_id = {id}"));
-            Assert.Equal(50, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {id}"));
-        }
+            await AssertStoredAsync(chat, 50);
     }
 
     [Fact]
@@ -48,9 +44,7 @@ public sealed class ChatMessagesTests(ServerFixture server) : IClassFixture<Serv
         await Assert.ThrowsAsync<DbUpdateException>(() => bad);
         await Task.WhenAll(appends.Where(a => a != bad));
 
-        var id = server.Database.IdLiteral(chat.ToString());
-        Assert.Equal(3, await server.QueryScalarAsync<int>($"SELECT COUNT(*) FROM messages WHERE chat_id = {id}"));
-        Assert.Equal(3, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {id}"));
+        await AssertStoredAsync(chat, 3);
     }
 
     [Fact]
@@ -63,8 +57,15 @@ public sealed class ChatMessagesTests(ServerFixture server) : IClassFixture<Serv
             writer.AppendAsync(chat, [new Message { ChatId = chat, Role = "user", Content = "dropped" }], new CancellationToken(canceled: true)));
         await writer.AppendAsync(chat, [new Message { ChatId = chat, Role = "user", Content = "kept" }], default);
 
+        await AssertStoredAsync(chat, 1);
+        Assert.Equal("kept", await server.QueryScalarAsync<string>($"SELECT content FROM messages WHERE chat_id = {server.Database.IdLiteral(chat.ToString())}"));
+    }
+
+    /// <summary>The chat has <paramref name="count"/> messages, and its stored count says so.</summary>
+    private async Task AssertStoredAsync(Guid chat, int count)
+    {
         var id = server.Database.IdLiteral(chat.ToString());
-        Assert.Equal("kept", await server.QueryScalarAsync<string>($"SELECT content FROM messages WHERE chat_id = {id}"));
-        Assert.Equal(1, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {id}"));
+        Assert.Equal(count, await server.QueryScalarAsync<int>($"SELECT COUNT(*) FROM messages WHERE chat_id = {id}"));
+        Assert.Equal(count, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {id}"));
     }
 }
