@@ -116,7 +116,8 @@ internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<
         foreach (var pending in batch)
             db.Messages.AddRange(pending.Messages);
         await db.SaveChangesAsync();
-        foreach (var chat in batch.GroupBy(p => p.ChatId))
+        // In id order, so that two instances' batches on PostgreSQL lock the same chats in the same order.
+        foreach (var chat in batch.GroupBy(p => p.ChatId).OrderBy(g => g.Key))
         {
             var added = chat.Sum(p => p.Messages.Count);
             // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every write.
