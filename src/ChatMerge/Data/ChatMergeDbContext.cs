@@ -120,21 +120,26 @@ internal sealed class DataProtectionKeyConfiguration : IEntityTypeConfiguration<
 
 internal sealed class SqliteChatMergeDbContext(DbContextOptions<SqliteChatMergeDbContext> options) : ChatMergeDbContext(options)
 {
-    // One gate per database file, shared by every context of the process that writes to it.
-    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
-    private SemaphoreSlim? _gate;
+    public override ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken) =>
+        SqliteWriteTurns.WaitAsync(Database.GetDbConnection().DataSource, cancellationToken);
+}
 
-    /// <summary>
-    /// SQLite lets one writer in at a time. A writer that finds the lock taken sleeps in SQLite's busy
-    /// handler (1, 2, 5 … 100 ms) and holds its thread meanwhile: under a few hundred concurrent
-    /// completions that starves the thread pool. Writers of this process queue here instead, in order
-    /// and without a thread; the busy timeout still covers another process writing to the same file.
-    /// </summary>
-    public override async ValueTask<WriteTurn> WriteTurnAsync(CancellationToken cancellationToken)
+/// <summary>
+/// SQLite lets one writer in at a time. A writer that finds the lock taken sleeps in SQLite's busy
+/// handler (1, 2, 5 … 100 ms) and holds its thread meanwhile: under a few hundred concurrent
+/// completions that starves the thread pool. Writers of this process queue here instead, in order
+/// and without a thread; the busy timeout still covers another process writing to the same file.
+/// </summary>
+internal static class SqliteWriteTurns
+{
+    // One gate per database file, shared by every writer of the process.
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Gates = new(StringComparer.Ordinal);
+
+    public static async ValueTask<WriteTurn> WaitAsync(string databaseFile, CancellationToken cancellationToken)
     {
-        _gate ??= Gates.GetOrAdd(Path.GetFullPath(Database.GetDbConnection().DataSource), _ => new SemaphoreSlim(1, 1));
-        await _gate.WaitAsync(cancellationToken);
-        return new WriteTurn(_gate);
+        var gate = Gates.GetOrAdd(Path.GetFullPath(databaseFile), _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new WriteTurn(gate);
     }
 }
 

@@ -11,12 +11,13 @@ namespace ChatMerge.Data;
 /// write at most. A caller's task completes when its messages are committed; without contention the
 /// caller writes its own messages, with no hand-off.
 /// </summary>
-internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<ChatMessages> logger)
+internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceScopeFactory scopes, ILogger<ChatMessages> logger) : IDisposable
 {
     /// <summary>Messages per transaction at most; the rest go in the next one.</summary>
     private const int BatchMessages = 256;
 
     private readonly ConcurrentQueue<Pending> _queue = new();
+    private readonly SqliteMessageWriter? _sqlite = settings.Provider == DatabaseProvider.Sqlite ? new(settings.ConnectionString) : null;
     private int _writing;
 
     /// <summary>
@@ -74,11 +75,9 @@ internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<
 
     private async Task WriteAsync(List<Pending> batch)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         try
         {
-            await CommitAsync(db, batch);
+            await CommitAsync(batch);
             foreach (var pending in batch)
                 pending.Stored.TrySetResult();
             return;
@@ -95,10 +94,9 @@ internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<
         }
         foreach (var pending in batch)
         {
-            db.ChangeTracker.Clear();
             try
             {
-                await CommitAsync(db, [pending]);
+                await CommitAsync([pending]);
                 pending.Stored.TrySetResult();
             }
             catch (Exception e)
@@ -108,23 +106,34 @@ internal sealed partial class ChatMessages(IServiceScopeFactory scopes, ILogger<
         }
     }
 
-    private static async Task CommitAsync(ChatMergeDbContext db, List<Pending> batch)
+    /// <summary>One transaction: the messages, then each chat's count and activity time.</summary>
+    private async Task CommitAsync(List<Pending> batch)
     {
-        var now = DateTime.UtcNow;
-        using var turn = await db.WriteTurnAsync(CancellationToken.None);
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        foreach (var pending in batch)
-            db.Messages.AddRange(pending.Messages);
-        await db.SaveChangesAsync();
+        var messages = batch.SelectMany(p => p.Messages);
         // In id order, so that two instances' batches on PostgreSQL lock the same chats in the same order.
-        foreach (var chat in batch.GroupBy(p => p.ChatId).OrderBy(g => g.Key))
+        var counts = batch.GroupBy(p => p.ChatId).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(p => p.Messages.Count)));
+        if (_sqlite is not null)
         {
-            var added = chat.Sum(p => p.Messages.Count);
+            await _sqlite.CommitAsync(messages, counts);
+            return;
+        }
+
+        // PostgreSQL, through EF Core.
+        var now = DateTime.UtcNow;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        await using var transaction = await db.Database.BeginTransactionAsync();
+        db.Messages.AddRange(messages);
+        await db.SaveChangesAsync();
+        foreach (var (chatId, added) in counts)
+        {
             // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every write.
-            await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {added}, updated_at = {now} WHERE id = {chat.Key}");
+            await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {added}, updated_at = {now} WHERE id = {chatId}");
         }
         await transaction.CommitAsync();
     }
+
+    public void Dispose() => _sqlite?.Dispose();
 
     private sealed record Pending(Guid ChatId, IReadOnlyCollection<Message> Messages, CancellationToken CancellationToken)
     {

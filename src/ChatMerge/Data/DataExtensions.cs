@@ -8,6 +8,9 @@ namespace ChatMerge.Data;
 
 internal static class DataExtensions
 {
+    /// <summary>Set on every SQLite connection: wait for the writer lock instead of failing, sync at checkpoints (safe in WAL), enforce foreign keys.</summary>
+    public const string SqliteConnectionPragmas = "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
         var settings = DatabaseSettings.Parse(builder.Configuration["DATABASE_URL"]);
@@ -56,7 +59,7 @@ internal static class DataExtensions
         return !db.Database.GetMigrations().Except(applied).Any();
     }
 
-    /// <summary>Per-connection SQLite settings: wait for the writer lock instead of failing, and sync at checkpoints (safe in WAL).</summary>
+    /// <summary>Per-connection SQLite settings (<see cref="SqliteConnectionPragmas"/>).</summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor
     {
         public static readonly SqlitePragmas Instance = new();
@@ -78,7 +81,7 @@ internal static class DataExtensions
             if (handle is null || Prepared.TryGetValue(handle, out _))
                 return;
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+            command.CommandText = SqliteConnectionPragmas;
             command.ExecuteNonQuery();
             Prepared.AddOrUpdate(handle, Prepared);
         }

@@ -1,3 +1,4 @@
+using ChatMerge.Chats;
 using ChatMerge.Data;
 using ChatMerge.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -59,6 +60,58 @@ public sealed class ChatMessagesTests(ServerFixture server) : IClassFixture<Serv
 
         await AssertStoredAsync(chat, 1);
         Assert.Equal("kept", await server.QueryScalarAsync<string>($"SELECT content FROM messages WHERE chat_id = {server.Database.IdLiteral(chat.ToString())}"));
+    }
+
+    [Fact]
+    public async Task Messages_are_stored_as_EF_Core_stores_them()
+    {
+        var chat = Guid.Parse((await server.CreateChatAsync(title: "as EF Core would")).GetProperty("id").GetString()!);
+        var writer = server.Services.GetRequiredService<ChatMessages>();
+        // Microseconds: PostgreSQL keeps no finer time.
+        var at = new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1_234_560);
+        Message Full() => new()
+        {
+            ChatId = chat, Role = "assistant", Content = "Ünïcödé 😀 \"quoted\"", ReasoningTrace = "thought", ReasoningData = "[{\"type\":\"thinking\"}]",
+            IsComplete = false, Provider = "anthropic", Model = "claude-sonnet-4-5", InputTokens = 12, OutputTokens = 34, CreatedAt = at,
+        };
+        Message Bare() => new() { ChatId = chat, Role = "user", Content = "hi", CreatedAt = at.AddSeconds(1).AddTicks(-at.Ticks % TimeSpan.TicksPerSecond) };
+        var (viaEf, viaWriter) = (new[] { Full(), Bare() }, new[] { Full(), Bare() });
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+            db.Messages.AddRange(viaEf);
+            await db.SaveChangesAsync();
+        }
+        foreach (var message in viaWriter)
+            await writer.AppendAsync(chat, [message], default);
+
+        await using (var scope = server.Services.CreateAsyncScope())
+        {
+            var stored = (await ChatQueries.HistoryAsync(scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>(), chat, default)).ToDictionary(m => m.Id);
+            foreach (var (ef, written) in viaEf.Zip(viaWriter))
+            {
+                var back = stored[written.Id];
+                Assert.Equivalent(new { written.ChatId, written.Role, written.Content, written.ReasoningTrace, written.ReasoningData, written.IsComplete,
+                    written.Provider, written.Model, written.InputTokens, written.OutputTokens, written.CreatedAt },
+                    new { back.ChatId, back.Role, back.Content, back.ReasoningTrace, back.ReasoningData, back.IsComplete,
+                    back.Provider, back.Model, back.InputTokens, back.OutputTokens, back.CreatedAt }, strict: true);
+                Assert.Equal(DateTimeKind.Utc, back.CreatedAt.Kind);
+                if (!server.Database.IsPostgres)
+                {
+                    // The same text and types in every column, so that SQL compares and orders them alike.
+                    const string Columns = "id || '|' || chat_id || '|' || created_at || '|' || typeof(id) || typeof(chat_id) || typeof(role) || typeof(content) || " +
+                        "typeof(reasoning_trace) || typeof(reasoning_data) || typeof(is_complete) || typeof(provider) || typeof(model) || " +
+                        "typeof(input_tokens) || typeof(output_tokens) || typeof(created_at)";
+                    string Row(Guid id) => $"SELECT {Columns} FROM messages WHERE id = {server.Database.IdLiteral(id.ToString())}";
+                    var (efRow, writtenRow) = (await server.QueryScalarAsync<string>(Row(ef.Id)), await server.QueryScalarAsync<string>(Row(written.Id)));
+                    Assert.Equal(efRow.Split('|')[2..], writtenRow.Split('|')[2..]);
+                    Assert.Equal(ef.Id.ToString().ToUpperInvariant(), efRow.Split('|')[0]);
+                    Assert.Equal(written.Id.ToString().ToUpperInvariant(), writtenRow.Split('|')[0]);
+                }
+            }
+        }
+        // The writer counted its two; the two saved around it were not counted.
+        Assert.Equal(2, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {server.Database.IdLiteral(chat.ToString())}"));
     }
 
     /// <summary>The chat has <paramref name="count"/> messages, and its stored count says so.</summary>

@@ -1,0 +1,113 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace ChatMerge.Data;
+
+/// <summary>
+/// Writes the messages of completions to SQLite on a connection of its own, kept open, with its
+/// statements prepared once. Through EF Core each write rented a context, opened a pooled
+/// connection (registering EF's SQL functions on it and removing them at close), prepared four
+/// statements and tracked the entities: about 0.15 ms of CPU per message, twice per completion.
+/// Rows are written as EF Core writes them (ids as uppercase text, times as
+/// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>); a test reads them back through EF Core.
+/// Used by one writer at a time: every use holds the database file's write turn.
+/// </summary>
+internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
+{
+    private readonly string _databaseFile = new SqliteConnectionStringBuilder(connectionString).DataSource;
+    private SqliteConnection? _connection;
+    private SqliteCommand? _insert;
+    private SqliteCommand? _count;
+
+    public async Task CommitAsync(IEnumerable<Message> messages, IEnumerable<(Guid ChatId, int Added)> counts)
+    {
+        var now = DateTime.UtcNow;
+        using var turn = await SqliteWriteTurns.WaitAsync(_databaseFile, CancellationToken.None);
+        var (connection, insert, count) = Open();
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            insert.Transaction = count.Transaction = transaction;
+            foreach (var message in messages)
+            {
+                Bind(insert, "$id", Id(message.Id));
+                Bind(insert, "$chat_id", Id(message.ChatId));
+                Bind(insert, "$role", message.Role);
+                Bind(insert, "$content", message.Content);
+                Bind(insert, "$reasoning_trace", message.ReasoningTrace);
+                Bind(insert, "$reasoning_data", message.ReasoningData);
+                Bind(insert, "$is_complete", message.IsComplete);
+                Bind(insert, "$provider", message.Provider);
+                Bind(insert, "$model", message.Model);
+                Bind(insert, "$input_tokens", message.InputTokens);
+                Bind(insert, "$output_tokens", message.OutputTokens);
+                Bind(insert, "$created_at", message.CreatedAt.ToUniversalTime());
+                await insert.ExecuteNonQueryAsync();
+            }
+            foreach (var (chatId, added) in counts)
+            {
+                Bind(count, "$added", added);
+                Bind(count, "$now", now);
+                Bind(count, "$id", Id(chatId));
+                await count.ExecuteNonQueryAsync();
+            }
+            transaction.Commit();
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
+        {
+            // A refused row (its chat was deleted meanwhile, say): the same error EF Core would give.
+            throw new DbUpdateException("The messages could not be stored: " + e.Message, e);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode != SQLitePCL.raw.SQLITE_BUSY)
+        {
+            // Anything worse: start again on a fresh connection next time.
+            Dispose();
+            throw;
+        }
+    }
+
+    private (SqliteConnection, SqliteCommand, SqliteCommand) Open()
+    {
+        if (_connection is not null)
+            return (_connection, _insert!, _count!);
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using (var pragmas = connection.CreateCommand())
+        {
+            pragmas.CommandText = DataExtensions.SqliteConnectionPragmas;
+            pragmas.ExecuteNonQuery();
+        }
+        _insert = Prepare(connection, """
+            INSERT INTO messages (id, chat_id, role, content, reasoning_trace, reasoning_data, is_complete, provider, model, input_tokens, output_tokens, created_at)
+            VALUES ($id, $chat_id, $role, $content, $reasoning_trace, $reasoning_data, $is_complete, $provider, $model, $input_tokens, $output_tokens, $created_at)
+            """, "$id", "$chat_id", "$role", "$content", "$reasoning_trace", "$reasoning_data", "$is_complete", "$provider", "$model",
+            "$input_tokens", "$output_tokens", "$created_at");
+        _count = Prepare(connection, "UPDATE chats SET message_count = message_count + $added, updated_at = $now WHERE id = $id",
+            "$added", "$now", "$id");
+        _connection = connection;
+        return (connection, _insert, _count);
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+            command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        command.Prepare();
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, string name, object? value) => command.Parameters[name].Value = value ?? DBNull.Value;
+
+    /// <summary>A Guid as EF Core stores it on SQLite.</summary>
+    private static string Id(Guid id) => id.ToString("D").ToUpperInvariant();
+
+    public void Dispose()
+    {
+        _insert?.Dispose();
+        _count?.Dispose();
+        _connection?.Dispose();
+        (_connection, _insert, _count) = (null, null, null);
+    }
+}
