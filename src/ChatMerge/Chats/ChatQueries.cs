@@ -58,6 +58,10 @@ internal static class ChatQueries
     public static Task<List<MessageResponse>> MessagesAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
         MessageResponsesOf(db, chatId).ToListAsync(cancellationToken).AsTask();
 
+    /// <summary>Where the chat was merged from, or null.</summary>
+    public static Task<MergeLineage?> LineageAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
+        LineageOf(db, chatId, cancellationToken);
+
     public static async Task<ChatDetail?> DetailAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);

@@ -49,10 +49,12 @@ internal static class ChatsApi
         return TypedResults.Ok(await ChatQueries.ListAsync(db, limit, offset ?? 0, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult>> Get(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult, SqliteChatDetail>> Get(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
+        if (db is SqliteChatMergeDbContext sqlite)
+            return new SqliteChatDetail(sqlite, chatId);
         return await ChatQueries.DetailAsync(db, chatId, cancellationToken) is { } chat
             ? TypedResults.Ok(chat)
             : ChatQueries.ChatNotFound(chatId);

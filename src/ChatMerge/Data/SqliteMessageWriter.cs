@@ -101,7 +101,7 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
     private static void Bind(SqliteCommand command, string name, object? value) => command.Parameters[name].Value = value ?? DBNull.Value;
 
     /// <summary>A Guid as EF Core stores it on SQLite.</summary>
-    private static string Id(Guid id) => id.ToString("D").ToUpperInvariant();
+    public static string Id(Guid id) => id.ToString("D").ToUpperInvariant();
 
     public void Dispose()
     {

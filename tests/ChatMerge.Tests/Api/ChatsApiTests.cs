@@ -102,7 +102,7 @@ public sealed class ChatsApiTests(ServerFixture server) : IClassFixture<ServerFi
     [InlineData("2025-01-02")]
     public void A_stored_time_reads_as_Microsoft_Data_Sqlite_reads_it_in_UTC(string stored)
     {
-        var time = SqliteChatList.ReadTime(Encoding.UTF8.GetBytes(stored));
+        var time = SqliteRows.ReadTime(Encoding.UTF8.GetBytes(stored));
 
         Assert.Equal(DateTime.Parse(stored, CultureInfo.InvariantCulture), time);
         Assert.Equal(DateTimeKind.Utc, time.Kind);
@@ -113,16 +113,16 @@ public sealed class ChatsApiTests(ServerFixture server) : IClassFixture<ServerFi
     [InlineData("2025-13-02 03:04:05")]
     [InlineData("not a time")]
     public void A_stored_time_that_is_no_time_fails_as_it_would_through_the_provider(string stored) =>
-        Assert.Throws<FormatException>(() => SqliteChatList.ReadTime(Encoding.UTF8.GetBytes(stored)));
+        Assert.Throws<FormatException>(() => SqliteRows.ReadTime(Encoding.UTF8.GetBytes(stored)));
 
     [Fact]
     public void A_stored_id_reads_from_text_in_either_case_and_from_a_blob()
     {
         var id = Guid.NewGuid();
 
-        Assert.Equal(id, SqliteChatList.ReadId(Encoding.UTF8.GetBytes(id.ToString().ToUpperInvariant())));
-        Assert.Equal(id, SqliteChatList.ReadId(Encoding.UTF8.GetBytes(id.ToString())));
-        Assert.Equal(id, SqliteChatList.ReadId(id.ToByteArray()));
+        Assert.Equal(id, SqliteRows.ReadId(Encoding.UTF8.GetBytes(id.ToString().ToUpperInvariant())));
+        Assert.Equal(id, SqliteRows.ReadId(Encoding.UTF8.GetBytes(id.ToString())));
+        Assert.Equal(id, SqliteRows.ReadId(id.ToByteArray()));
     }
 
     [Theory]
