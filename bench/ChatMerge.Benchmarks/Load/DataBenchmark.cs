@@ -70,6 +70,7 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
         return (await ChatQueries.ListAsync(db, null, 0, default)).Count;
     });
 
+    /// <summary>The long chat through EF Core, in this process: the path on PostgreSQL.</summary>
     public Task<Stats> LongChatQueryAsync() => TimeAsync(async () =>
     {
         await using var db = database.Open();

@@ -151,7 +151,7 @@ internal static class LoadDriver
             ("GET /api/chats (all chats)", await data.ListAsync()),
             ("GET /api/chats/{id} (long chat)", await data.LongChatAsync()),
             ("List query through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.ListQueryAsync()),
-            ("Long chat query alone (DbContext, no HTTP or JSON)", await data.LongChatQueryAsync()),
+            ("Long chat through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.LongChatQueryAsync()),
             ("Load the two merge sources (DbContext)", await data.LoadSourcesAsync()),
             ("Persist merge, concatenate mode (one SaveChanges)", await data.PersistConcatenateAsync()),
             ("Persist merge, synthesized result (one SaveChanges)", await data.PersistSynthesizedAsync()),
