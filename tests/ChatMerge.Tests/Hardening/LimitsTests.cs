@@ -47,7 +47,14 @@ public sealed class BodyLimitTests(ServerFixture server) : IClassFixture<ServerF
     public async Task Chat_body_over_1_mb_is_413()
     {
         var before = await server.QueryScalarAsync<long>("SELECT COUNT(*) FROM chats");
-        var response = await server.Client.PostAsync("/api/chats", Json($"{{\"provider\":\"openai\",\"model\":\"gpt-4o\",\"system_prompt\":\"{new string('s', 1_200_000)}\"}}"));
+        // Expect: 100-continue: the refusal comes before the body is sent. Without it the server may
+        // close the connection while the client is still sending, and the client sees a broken pipe.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/chats")
+        {
+            Content = Json($"{{\"provider\":\"openai\",\"model\":\"gpt-4o\",\"system_prompt\":\"{new string('s', 1_200_000)}\"}}"),
+        };
+        request.Headers.ExpectContinue = true;
+        var response = await server.Client.SendAsync(request);
         await HttpAssert.ProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(before, await server.QueryScalarAsync<long>("SELECT COUNT(*) FROM chats"));
     }
