@@ -70,22 +70,29 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
     {
         if (_connection is not null)
             return (_connection, _insert!, _count!);
-        var connection = new SqliteConnection(connectionString);
-        connection.Open();
-        using (var pragmas = connection.CreateCommand())
+        _connection = new SqliteConnection(connectionString);
+        try
         {
-            pragmas.CommandText = DataExtensions.SqliteConnectionPragmas;
-            pragmas.ExecuteNonQuery();
+            _connection.Open();
+            using (var pragmas = _connection.CreateCommand())
+            {
+                pragmas.CommandText = DataExtensions.SqliteConnectionPragmas;
+                pragmas.ExecuteNonQuery();
+            }
+            _insert = Prepare(_connection, """
+                INSERT INTO messages (id, chat_id, role, content, reasoning_trace, reasoning_data, is_complete, provider, model, input_tokens, output_tokens, created_at)
+                VALUES ($id, $chat_id, $role, $content, $reasoning_trace, $reasoning_data, $is_complete, $provider, $model, $input_tokens, $output_tokens, $created_at)
+                """, "$id", "$chat_id", "$role", "$content", "$reasoning_trace", "$reasoning_data", "$is_complete", "$provider", "$model",
+                "$input_tokens", "$output_tokens", "$created_at");
+            _count = Prepare(_connection, "UPDATE chats SET message_count = message_count + $added, updated_at = $now WHERE id = $id",
+                "$added", "$now", "$id");
+            return (_connection, _insert, _count);
         }
-        _insert = Prepare(connection, """
-            INSERT INTO messages (id, chat_id, role, content, reasoning_trace, reasoning_data, is_complete, provider, model, input_tokens, output_tokens, created_at)
-            VALUES ($id, $chat_id, $role, $content, $reasoning_trace, $reasoning_data, $is_complete, $provider, $model, $input_tokens, $output_tokens, $created_at)
-            """, "$id", "$chat_id", "$role", "$content", "$reasoning_trace", "$reasoning_data", "$is_complete", "$provider", "$model",
-            "$input_tokens", "$output_tokens", "$created_at");
-        _count = Prepare(connection, "UPDATE chats SET message_count = message_count + $added, updated_at = $now WHERE id = $id",
-            "$added", "$now", "$id");
-        _connection = connection;
-        return (connection, _insert, _count);
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     private static SqliteCommand Prepare(SqliteConnection connection, string sql, params string[] parameters)
