@@ -52,18 +52,7 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceSc
                 count += next.Messages.Count;
             }
             if (batch.Count > 0)
-            {
-                try
-                {
-                    await WriteAsync(batch);
-                }
-                catch (Exception e)
-                {
-                    // No context to write with (the server is stopping, say): no caller may wait forever.
-                    foreach (var pending in batch)
-                        pending.Stored.TrySetException(e);
-                }
-            }
+                await WriteAsync(batch);
         }
         finally
         {
@@ -73,6 +62,7 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceSc
             _ = Task.Run(WriteQueuedAsync);
     }
 
+    /// <summary>Settles every caller of the batch, with success or the error of its own messages; never throws.</summary>
     private async Task WriteAsync(List<Pending> batch)
     {
         try
