@@ -47,6 +47,17 @@ internal static class ChatQueries
                 .Select(m => new MergeLineage(m.Id, m.SourceChatIds, m.Mode, m.Provider, m.Model, m.CreatedAt))
                 .FirstOrDefault());
 
+    /// <summary>
+    /// Whether the chat is still there, asked on a connection of its own: a write that was refused
+    /// may mean that the chat was deleted meanwhile.
+    /// </summary>
+    public static async Task<bool> ExistsAsync(IServiceScopeFactory scopes, Guid chatId)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        return await db.Chats.AnyAsync(c => c.Id == chatId);
+    }
+
     /// <summary>The chat, untracked, or null.</summary>
     public static Task<Chat?> FindAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
         ChatById(db, chatId, cancellationToken);

@@ -1,8 +1,10 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using ChatMerge.Chats;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using ChatMerge.Providers;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Completions;
@@ -13,8 +15,8 @@ namespace ChatMerge.Completions;
 /// and marked incomplete.
 /// </summary>
 internal sealed partial class CompletionStreamer(
-    ChatClientFactory clients, IOptions<ProvidersOptions> options, ChatMessages messages, IHostApplicationLifetime lifetime,
-    ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
+    ChatClientFactory clients, IOptions<ProvidersOptions> options, ChatMessages messages, IServiceScopeFactory scopes,
+    IHostApplicationLifetime lifetime, ChatMergeMetrics metrics, ILogger<CompletionStreamer> logger)
 {
     public async IAsyncEnumerable<SseItem<StreamEvent>> StreamAsync(
         Chat chat, IReadOnlyList<Message> messages, string apiKey, CompletionRequest request,
@@ -53,23 +55,61 @@ internal sealed partial class CompletionStreamer(
 
             if (error is not null)
             {
+                // The provider's fault is the one to tell; a failure to store the partial answer is logged.
                 if (!answer.IsEmpty)
-                    await StoreAsync(chat, answer, complete: false);
+                    await TryStoreAsync(chat, answer, complete: false);
                 stored = true;
                 yield return StreamEvent.Of(StreamEvent.Error, error);
                 yield break;
             }
 
-            var message = await StoreAsync(chat, answer, complete: true);
+            var (message, problem) = await TryStoreAsync(chat, answer, complete: true);
             stored = true;
-            yield return StreamEvent.Of(StreamEvent.Done, message.Id.ToString());
+            yield return message is null
+                ? StreamEvent.Of(StreamEvent.Error, problem!)
+                : StreamEvent.Of(StreamEvent.Done, message.Id.ToString());
         }
         finally
         {
             tracked.Tokens(answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount);
             // The client went away (or the loop above failed before storing): keep what it saw.
             if (!stored && !answer.IsEmpty)
-                await StoreAsync(chat, answer, complete: false);
+                await TryStoreAsync(chat, answer, complete: false);
+        }
+    }
+
+    /// <summary>
+    /// Stores the answer, or says in one sentence why it could not: the stream then ends with an
+    /// error event, not with a broken connection.
+    /// </summary>
+    private async Task<(Message? Message, string? Problem)> TryStoreAsync(Chat chat, Answer answer, bool complete)
+    {
+        try
+        {
+            return (await StoreAsync(chat, answer, complete), null);
+        }
+        catch (Exception e)
+        {
+            LogStoreFailure(logger, chat.Id, e.GetType().Name);
+            return (null, await ChatGoneAsync(chat.Id, e)
+                ? "The chat was deleted while the answer was streaming; the answer was not stored."
+                : "The answer could not be stored.");
+        }
+    }
+
+    /// <summary>Whether a refused write means that the chat is gone (deleted while its answer streamed).</summary>
+    private async Task<bool> ChatGoneAsync(Guid chatId, Exception refused)
+    {
+        if (refused is not DbUpdateException)
+            return false;
+        try
+        {
+            return !await ChatQueries.ExistsAsync(scopes, chatId);
+        }
+        catch (Exception)
+        {
+            // The database cannot be asked either; the general sentence says enough.
+            return false;
         }
     }
 
@@ -92,6 +132,9 @@ internal sealed partial class CompletionStreamer(
         await messages.AppendAsync(chat.Id, [message], CancellationToken.None);
         return message;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The answer for chat {ChatId} could not be stored: {ExceptionType}")]
+    private static partial void LogStoreFailure(ILogger logger, Guid chatId, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {Model} failed for chat {ChatId}: {ExceptionType}")]
     private static partial void LogProviderFailure(ILogger logger, string provider, string model, Guid chatId, string exceptionType);

@@ -54,7 +54,17 @@ internal static class CompletionsApi
 
         // The user's message is stored before the provider is called: it is never lost.
         var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
-        await messages.AppendAsync(chat.Id, [message], cancellationToken);
+        try
+        {
+            await messages.AppendAsync(chat.Id, [message], cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Deleted since it was read: the same answer as if the delete had come first.
+            if (await ChatQueries.ExistsAsync(scopes, chat.Id))
+                throw;
+            return ChatQueries.ChatNotFound(chatId);
+        }
         history.Add(message);
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();

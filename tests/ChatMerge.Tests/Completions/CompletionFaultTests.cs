@@ -1,5 +1,10 @@
+using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
+using ChatMerge.Data;
 using ChatMerge.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.Completions;
 
@@ -84,6 +89,58 @@ public sealed class CompletionFaultTests(SimulatedServerFixture server) : IClass
         });
         Assert.True(stored[1].GetProperty("incomplete").GetBoolean());
         Assert.StartsWith("tok", stored[1].GetProperty("content").GetString());
+    }
+
+    [Fact]
+    public async Task A_chat_deleted_while_its_answer_streams_ends_the_stream_with_an_error_event()
+    {
+        var chatId = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/chats/{chatId}/completions")
+        {
+            Content = JsonContent.Create(new { content = "a long one [[sim:tokens=300]] [[sim:delay=10]]" }),
+        };
+        using var response = await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        var events = new List<string>();
+        while (events.Count < 3 && await reader.ReadLineAsync() is { } line)
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+                events.Add(line);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await server.Client.DeleteAsync($"/api/chats/{chatId}")).StatusCode);
+        while (await reader.ReadLineAsync() is { } line)
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+                events.Add(line);
+
+        var last = JsonSerializer.Deserialize<JsonElement>(events[^1]["data: ".Length..]);
+        Assert.Equal("error", last.GetProperty("type").GetString());
+        Assert.Contains("deleted", last.GetProperty("data").GetString());
+        Assert.DoesNotContain(events, e => e.Contains("\"type\":\"done\""));
+        Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/api/chats/{chatId}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chat_deleted_between_the_reads_and_storing_the_question_is_not_found()
+    {
+        var chatId = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
+        var id = Guid.Parse(chatId);
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        Task<SseResult> completion;
+        await using (var transaction = await db.Database.BeginTransactionAsync())
+        {
+            // The delete holds its write lock until it commits: the server still reads the chat,
+            // then waits to store the question, and finds the chat gone once it may write.
+            await db.Chats.Where(c => c.Id == id).ExecuteDeleteAsync();
+            completion = server.CompleteAsync(chatId, "hello");
+            await Task.Delay(300);
+            Assert.False(completion.IsCompleted, "the completion should wait to store the question");
+            await transaction.CommitAsync();
+        }
+
+        var result = await completion;
+
+        Assert.Equal(404, result.Status);
+        Assert.Contains($"Chat {chatId} not found", result.Body);
     }
 
     [Fact]
