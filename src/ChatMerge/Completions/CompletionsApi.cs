@@ -34,23 +34,17 @@ internal static class CompletionsApi
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
 
-        Chat? chat;
-        string? apiKey, keyProblem;
-        List<Message> history;
+        CompletionStart? start;
         // The reads get a database context and one connection of their own, given back before the
         // stream: the request lasts as long as the answer, and hundreds of answers stream at once.
         await using (var scope = scopes.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
-            await using var connection = await db.OpenConnectionAsync(cancellationToken);
-            chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
-            if (chat is null)
-                return ChatQueries.ChatNotFound(chatId);
-            (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, chat.Provider, cancellationToken);
-            if (apiKey is null)
-                return Problems.BadRequest(keyProblem!);
-            history = await ChatQueries.HistoryAsync(db, chat.Id, cancellationToken);
-        }
+            start = await CompletionStart.ReadAsync(scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>(), chatId, cancellationToken);
+        if (start is null)
+            return ChatQueries.ChatNotFound(chatId);
+        var (chat, history) = (start.Chat, start.History);
+        var (apiKey, keyProblem) = vault.ResolveForCall(chat.Provider, start.StoredKey);
+        if (apiKey is null)
+            return Problems.BadRequest(keyProblem!);
 
         // The user's message is stored before the provider is called: it is never lost.
         var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };

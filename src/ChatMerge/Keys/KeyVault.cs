@@ -28,40 +28,49 @@ internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguratio
 
     public string Protect(string key) => _protector.Protect(key);
 
+    /// <summary>The encrypted key stored for <paramref name="provider"/>, or null.</summary>
+    public static Task<string?> StoredKeyAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken) =>
+        ActiveKeyOf(db, provider, cancellationToken);
+
     /// <summary>The key to call <paramref name="provider"/> with, or null when none is stored or configured.</summary>
-    public async Task<string?> ResolveAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken)
-    {
-        var stored = await ActiveKeyOf(db, provider, cancellationToken);
-        if (stored is not null)
-        {
-            if (_decrypted.TryGetValue(provider, out var last) && last.Encrypted == stored)
-                return last.Key;
-            try
-            {
-                var key = _protector.Unprotect(stored);
-                _decrypted[provider] = (stored, key);
-                return key;
-            }
-            catch (CryptographicException)
-            {
-                throw new KeyUnavailableException(
-                    $"The stored {provider} API key cannot be decrypted: the key ring it was encrypted with is missing or different. " +
-                    "Enter the key again (POST /api/api-keys).");
-            }
-        }
-        return EnvironmentKey(provider);
-    }
+    public async Task<string?> ResolveAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken) =>
+        Resolve(provider, await StoredKeyAsync(db, provider, cancellationToken));
 
     /// <summary>The key to call <paramref name="provider"/> with, or a message for the user saying why there is none.</summary>
-    public async Task<(string? Key, string? Problem)> ResolveForCallAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken)
+    public async Task<(string? Key, string? Problem)> ResolveForCallAsync(ChatMergeDbContext db, string provider, CancellationToken cancellationToken) =>
+        ResolveForCall(provider, await StoredKeyAsync(db, provider, cancellationToken));
+
+    /// <summary>As <see cref="ResolveForCallAsync"/>, with the stored key already read (<see cref="StoredKeyAsync"/>).</summary>
+    public (string? Key, string? Problem) ResolveForCall(string provider, string? stored)
     {
         try
         {
-            return await ResolveAsync(db, provider, cancellationToken) is { } key ? (key, null) : (null, MissingKeyMessage(provider));
+            return Resolve(provider, stored) is { } key ? (key, null) : (null, MissingKeyMessage(provider));
         }
         catch (KeyUnavailableException e)
         {
             return (null, e.Message);
+        }
+    }
+
+    /// <summary>The stored key decrypted, else the environment's.</summary>
+    private string? Resolve(string provider, string? stored)
+    {
+        if (stored is null)
+            return EnvironmentKey(provider);
+        if (_decrypted.TryGetValue(provider, out var last) && last.Encrypted == stored)
+            return last.Key;
+        try
+        {
+            var key = _protector.Unprotect(stored);
+            _decrypted[provider] = (stored, key);
+            return key;
+        }
+        catch (CryptographicException)
+        {
+            throw new KeyUnavailableException(
+                $"The stored {provider} API key cannot be decrypted: the key ring it was encrypted with is missing or different. " +
+                "Enter the key again (POST /api/api-keys).");
         }
     }
 

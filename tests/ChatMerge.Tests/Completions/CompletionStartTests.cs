@@ -1,0 +1,67 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ChatMerge.Chats;
+using ChatMerge.Completions;
+using ChatMerge.Data;
+using ChatMerge.Keys;
+using ChatMerge.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatMerge.Tests.Completions;
+
+/// <summary>What a completion reads first is what EF Core reads (on SQLite it comes straight from SQLite).</summary>
+public sealed class CompletionStartTests(ServerFixture server) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task The_chat_its_stored_key_and_its_messages_are_read_as_EF_Core_reads_them()
+    {
+        var chat = Guid.Parse((await server.CreateChatAsync("anthropic", "claude-sonnet-4-5", "Ünïcödé 😀 \"start\"", "Be brief.")).GetProperty("id").GetString()!);
+        (await server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sk-ant-start-0123456789" })).EnsureSuccessStatusCode();
+        var at = new DateTime(2025, 1, 2, 3, 4, 5, DateTimeKind.Utc).AddTicks(1_234_560);
+        var writer = server.Services.GetRequiredService<ChatMessages>();
+        await writer.AppendAsync(chat, [new Message { ChatId = chat, Role = "user", Content = "hi", CreatedAt = at }], default);
+        await writer.AppendAsync(chat,
+        [
+            new Message
+            {
+                ChatId = chat, Role = "assistant", Content = "line\nbreak and \"quotes\"", ReasoningTrace = "thought", ReasoningData = "[{\"Text\":\"t\",\"Signature\":\"s\"}]",
+                IsComplete = false, Provider = "anthropic", Model = "claude-sonnet-4-5", InputTokens = 12, OutputTokens = 34, CreatedAt = at.AddSeconds(1),
+            },
+        ], default);
+        // Stored later at the same time, with a lower id: the id decides the order.
+        var lowId = new Guid("00000000-0000-7000-8000-000000000001");
+        await writer.AppendAsync(chat, [new Message { Id = lowId, ChatId = chat, Role = "user", Content = "again", CreatedAt = at.AddSeconds(1) }], default);
+
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+        var start = await CompletionStart.ReadAsync(db, chat, default);
+
+        Assert.NotNull(start);
+        var expectedChat = await ChatQueries.FindAsync(db, chat, default);
+        var expectedKey = await KeyVault.StoredKeyAsync(db, "anthropic", default);
+        var expectedHistory = await ChatQueries.HistoryAsync(db, chat, default);
+        Assert.NotNull(expectedKey);
+        Assert.Equal(["hi", "again", "line\nbreak and \"quotes\""], expectedHistory.Select(m => m.Content));
+        Assert.Equal(JsonSerializer.Serialize(expectedChat), JsonSerializer.Serialize(start.Chat));
+        Assert.Equal(expectedKey, start.StoredKey);
+        Assert.Equal(JsonSerializer.Serialize(expectedHistory), JsonSerializer.Serialize(start.History));
+        Assert.All(start.History, m => Assert.Equal(DateTimeKind.Utc, m.CreatedAt.Kind));
+        Assert.Equal(DateTimeKind.Utc, start.Chat.UpdatedAt.Kind);
+        Assert.Equal(3, start.Chat.MessageCount);
+    }
+
+    [Fact]
+    public async Task A_chat_without_a_stored_key_reads_none_and_an_unknown_chat_reads_nothing()
+    {
+        var chat = Guid.Parse((await server.CreateChatAsync("gemini", "gemini-2.5-flash")).GetProperty("id").GetString()!);
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
+
+        var start = await CompletionStart.ReadAsync(db, chat, default);
+
+        Assert.NotNull(start);
+        Assert.Null(start.StoredKey);
+        Assert.Empty(start.History);
+        Assert.Null(await CompletionStart.ReadAsync(db, Guid.NewGuid(), default));
+    }
+}
