@@ -1,11 +1,12 @@
 namespace ChatMerge.Tests.Infrastructure;
 
-/// <summary>A test of something only the SQLite setup has (the key ring as files): skipped on the PostgreSQL leg.</summary>
+/// <summary>A test of something only the SQLite setup has: skipped on the PostgreSQL leg, saying why.</summary>
 public sealed class SqliteFactAttribute : FactAttribute
 {
-    public SqliteFactAttribute()
+    /// <param name="because">What PostgreSQL does instead, for the skip message.</param>
+    public SqliteFactAttribute(string because)
     {
         if (TestDatabase.PostgresServer is not null)
-            Skip = "SQLite only: on PostgreSQL the key ring is kept in the database.";
+            Skip = "SQLite only: " + because;
     }
 }
