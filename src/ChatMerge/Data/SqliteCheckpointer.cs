@@ -12,12 +12,12 @@ namespace ChatMerge.Data;
 /// in PASSIVE mode: it waits for no reader and blocks no writer, and with nothing new in the log it
 /// costs one look at the log's header.
 /// <para>
-/// A log is started over by the first write after it was copied in full and left by every reader,
-/// which seldom happens while writes and reads go on: some land during each copy. So once the log
-/// holds <see cref="StartOverFrames"/> pages, the last few are copied while this process's writers
-/// wait for their turn (<see cref="SqliteWriteTurns"/>), and the readers still in the log get
-/// <see cref="ReadersGrace"/> to finish (RESTART mode): a short wait every 16 MB of writes instead of
-/// a long one every 4 MB. Readers that take longer make it try again next time.
+/// A log is started over by the first write after it was copied in full, which seldom happens while
+/// writes go on: some land during each copy. So once the log holds <see cref="StartOverFrames"/>
+/// pages, the last few are copied while this process's writers wait for their turn
+/// (<see cref="SqliteWriteTurns"/>): a short wait every 16 MB of writes instead of a long one every
+/// 4 MB. A reader still in the old part of the log can keep it from starting over; the next look
+/// tries again.
 /// </para>
 /// </summary>
 internal sealed partial class SqliteCheckpointer(DatabaseSettings settings, ILogger<SqliteCheckpointer> logger) : BackgroundService
@@ -26,9 +26,6 @@ internal sealed partial class SqliteCheckpointer(DatabaseSettings settings, ILog
 
     /// <summary>16 MB of 4 KB pages.</summary>
     public const int StartOverFrames = 4096;
-
-    /// <summary>How long the start-over waits for readers still in the log, writers of this process waiting meanwhile.</summary>
-    private const int ReadersGrace = 10;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,10 +38,10 @@ internal sealed partial class SqliteCheckpointer(DatabaseSettings settings, ILog
                 try
                 {
                     connection ??= Open();
-                    if (Checkpoint(connection, raw.SQLITE_CHECKPOINT_PASSIVE) < StartOverFrames)
+                    if (Checkpoint(connection) < StartOverFrames)
                         continue;
                     using (await SqliteWriteTurns.WaitAsync(connection.DataSource, stoppingToken))
-                        Checkpoint(connection, raw.SQLITE_CHECKPOINT_RESTART);
+                        Checkpoint(connection);
                 }
                 catch (SqliteException e)
                 {
@@ -68,16 +65,14 @@ internal sealed partial class SqliteCheckpointer(DatabaseSettings settings, ILog
     {
         var connection = new SqliteConnection(settings.ConnectionString);
         connection.Open();
-        raw.sqlite3_busy_timeout(connection.Handle, ReadersGrace);
         return connection;
     }
 
     /// <summary>Copies what it can of the log; returns the pages in the log.</summary>
-    private static int Checkpoint(SqliteConnection connection, int mode)
+    private static int Checkpoint(SqliteConnection connection)
     {
-        var result = raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, mode, out var logFrames, out _);
-        // Busy: another checkpoint (another process on the same file), a writer of another process,
-        // or a reader still in the log at a start-over; next time then.
+        var result = raw.sqlite3_wal_checkpoint_v2(connection.Handle, null, raw.SQLITE_CHECKPOINT_PASSIVE, out var logFrames, out _);
+        // Busy: another checkpoint (another process on the same file) is under way; next time then.
         if (result is not (raw.SQLITE_OK or raw.SQLITE_BUSY))
             SqliteException.ThrowExceptionForRC(result, connection.Handle);
         return logFrames;
