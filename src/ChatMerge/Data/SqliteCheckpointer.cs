@@ -65,6 +65,11 @@ internal sealed partial class SqliteCheckpointer(DatabaseSettings settings, ILog
     {
         var connection = new SqliteConnection(settings.ConnectionString);
         connection.Open();
+        // A new handle learns that the file is in WAL mode from its first read; until then a
+        // checkpoint through it does nothing (SQLite answers -1 pages).
+        using var read = connection.CreateCommand();
+        read.CommandText = "SELECT COUNT(*) FROM sqlite_master";
+        read.ExecuteScalar();
         return connection;
     }
 
