@@ -8,13 +8,8 @@ namespace ChatMerge.Data;
 
 internal static class DataExtensions
 {
-    /// <summary>
-    /// Set on every SQLite connection: wait for the writer lock instead of failing, sync at checkpoints
-    /// (safe in WAL), enforce foreign keys, leave checkpoints to <see cref="SqliteCheckpointer"/>, and
-    /// give a log that a burst made large back to the disk when it starts over (64 MB kept at most).
-    /// </summary>
-    public const string SqliteConnectionPragmas =
-        "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;";
+    /// <summary>Set on every SQLite connection: wait for the writer lock instead of failing, sync at checkpoints (safe in WAL), enforce foreign keys.</summary>
+    public const string SqliteConnectionPragmas = "PRAGMA busy_timeout=60000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
 
     public static IHostApplicationBuilder AddData(this IHostApplicationBuilder builder)
     {
@@ -22,10 +17,7 @@ internal static class DataExtensions
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ChatMessages>();
         if (settings.Provider == DatabaseProvider.Sqlite)
-        {
             builder.Services.AddDbContextPool<ChatMergeDbContext, SqliteChatMergeDbContext>(options => UseSqlite(options, settings.ConnectionString));
-            builder.Services.AddHostedService<SqliteCheckpointer>();
-        }
         else
             builder.Services.AddDbContextPool<ChatMergeDbContext, PostgresChatMergeDbContext>(options => UsePostgres(options, settings.ConnectionString));
         return builder;

@@ -13,7 +13,7 @@ public sealed class KeyRingTests : IAsyncLifetime
 
     private string KeyRing => Path.Combine(_server.Directory, "keys");
 
-    [SqliteFact("on PostgreSQL the key ring is kept in the database.")]
+    [SqliteFact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public async Task Key_ring_files_are_readable_by_their_owner_only()
     {

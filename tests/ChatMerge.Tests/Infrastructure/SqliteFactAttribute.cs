@@ -1,12 +1,11 @@
 namespace ChatMerge.Tests.Infrastructure;
 
-/// <summary>A test of something only the SQLite setup has: skipped on the PostgreSQL leg, saying why.</summary>
+/// <summary>A test of something only the SQLite setup has (the key ring as files): skipped on the PostgreSQL leg.</summary>
 public sealed class SqliteFactAttribute : FactAttribute
 {
-    /// <param name="because">What PostgreSQL does instead, for the skip message.</param>
-    public SqliteFactAttribute(string because)
+    public SqliteFactAttribute()
     {
         if (TestDatabase.PostgresServer is not null)
-            Skip = "SQLite only: " + because;
+            Skip = "SQLite only: on PostgreSQL the key ring is kept in the database.";
     }
 }
