@@ -10,8 +10,9 @@ using SQLitePCL;
 namespace ChatMerge.Chats;
 
 /// <summary>
-/// Rows read with SQLite's own calls and written straight to a JSON response, for the reads that
-/// return thousands of rows (<see cref="SqliteChatList"/>, <see cref="SqliteChatDetail"/>).
+/// Rows read with SQLite's own calls: written straight to a JSON response for the reads that return
+/// thousands of rows (<see cref="SqliteChatList"/>, <see cref="SqliteChatDetail"/>), or made into
+/// entities on the completion's hot path (<see cref="Completions.CompletionStart"/>).
 /// Values are read as Microsoft.Data.Sqlite and EF Core read them.
 /// </summary>
 internal static class SqliteRows
@@ -93,6 +94,14 @@ internal static class SqliteRows
         else
             writer.WriteNumber(name, raw.sqlite3_column_int(row, column));
     }
+
+    /// <summary>A text column, or null.</summary>
+    public static string? ReadText(sqlite3_stmt row, int column) =>
+        raw.sqlite3_column_type(row, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(row, column).utf8_to_string();
+
+    /// <summary>An integer column, or null.</summary>
+    public static int? ReadInt(sqlite3_stmt row, int column) =>
+        raw.sqlite3_column_type(row, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_int(row, column);
 
     /// <summary>EF Core stores a Guid as its text (uppercase); a 16-byte blob is read as Microsoft.Data.Sqlite would.</summary>
     public static Guid ReadId(ReadOnlySpan<byte> value) =>

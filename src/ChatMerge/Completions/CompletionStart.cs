@@ -59,10 +59,10 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
                 chat = new Chat
                 {
                     Id = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 0)),
-                    Title = Text(row, 1)!,
-                    Provider = Text(row, 2)!,
-                    Model = Text(row, 3)!,
-                    SystemPrompt = Text(row, 4),
+                    Title = SqliteRows.ReadText(row, 1)!,
+                    Provider = SqliteRows.ReadText(row, 2)!,
+                    Model = SqliteRows.ReadText(row, 3)!,
+                    SystemPrompt = SqliteRows.ReadText(row, 4),
                     CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 5)),
                     UpdatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 6)),
                     MessageCount = raw.sqlite3_column_int(row, 7),
@@ -73,7 +73,7 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
             using (var row = SqliteRows.Prepare(connection, ActiveKey))
             {
                 SqliteRows.Check(raw.sqlite3_bind_text(row, 1, chat.Provider), connection);
-                key = SqliteRows.Step(row, connection) ? Text(row, 0) : null;
+                key = SqliteRows.Step(row, connection) ? SqliteRows.ReadText(row, 0) : null;
             }
 
             var history = new List<Message>(chat.MessageCount + 1);
@@ -86,15 +86,15 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
                     {
                         Id = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 0)),
                         ChatId = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 1)),
-                        Role = Text(row, 2)!,
-                        Content = Text(row, 3)!,
-                        ReasoningTrace = Text(row, 4),
-                        ReasoningData = Text(row, 5),
+                        Role = SqliteRows.ReadText(row, 2)!,
+                        Content = SqliteRows.ReadText(row, 3)!,
+                        ReasoningTrace = SqliteRows.ReadText(row, 4),
+                        ReasoningData = SqliteRows.ReadText(row, 5),
                         IsComplete = raw.sqlite3_column_int(row, 6) != 0,
-                        Provider = Text(row, 7),
-                        Model = Text(row, 8),
-                        InputTokens = Int(row, 9),
-                        OutputTokens = Int(row, 10),
+                        Provider = SqliteRows.ReadText(row, 7),
+                        Model = SqliteRows.ReadText(row, 8),
+                        InputTokens = SqliteRows.ReadInt(row, 9),
+                        OutputTokens = SqliteRows.ReadInt(row, 10),
                         CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 11)),
                     });
                 }
@@ -107,10 +107,4 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
             raw.sqlite3_exec(connection, "ROLLBACK");
         }
     }
-
-    private static string? Text(sqlite3_stmt row, int column) =>
-        raw.sqlite3_column_type(row, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_text(row, column).utf8_to_string();
-
-    private static int? Int(sqlite3_stmt row, int column) =>
-        raw.sqlite3_column_type(row, column) == raw.SQLITE_NULL ? null : raw.sqlite3_column_int(row, column);
 }
