@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -36,7 +37,7 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
             return Sqlite(path.Split('?')[0]);
         }
         if (url.Contains("Host=", StringComparison.OrdinalIgnoreCase) || url.Contains("Server=", StringComparison.OrdinalIgnoreCase))
-            return Postgres(new NpgsqlConnectionStringBuilder(url));
+            return PostgresFromKeyValues(url);
         if (url.StartsWith("Data Source=", StringComparison.OrdinalIgnoreCase))
             return Sqlite(new SqliteConnectionStringBuilder(url).DataSource);
         return Sqlite(url);
@@ -55,6 +56,7 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
         return new(DatabaseProvider.Sqlite, builder.ToString(), $"SQLite {full}") { DataDirectory = Path.GetDirectoryName(full) };
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static DatabaseSettings PostgresFromUrl(Uri uri)
     {
         var userInfo = uri.UserInfo.Split(':', 2);
@@ -75,6 +77,10 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
         }
         return Postgres(builder);
     }
+
+    // Npgsql's types appear only in the PostgreSQL methods, never inlined: a server on SQLite does not load Npgsql.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static DatabaseSettings PostgresFromKeyValues(string connectionString) => Postgres(new NpgsqlConnectionStringBuilder(connectionString));
 
     private static DatabaseSettings Postgres(NpgsqlConnectionStringBuilder builder) =>
         new(DatabaseProvider.PostgreSql, builder.ToString(), $"PostgreSQL {builder.Host}:{builder.Port}/{builder.Database}");

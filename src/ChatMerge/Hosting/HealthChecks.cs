@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ChatMerge.Data;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ChatMerge.Hosting;
@@ -47,17 +46,16 @@ internal static class HealthChecks
 }
 
 /// <summary>Ready when the database answers and no migration is pending (a newer instance may not have run yet).</summary>
-internal sealed class DatabaseReadyCheck(IServiceScopeFactory scopes) : IHealthCheck
+internal sealed class DatabaseReadyCheck(DatabaseSettings settings) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
         try
         {
-            if (!await db.Database.CanConnectAsync(cancellationToken))
-                return HealthCheckResult.Unhealthy("The database cannot be reached.");
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            // A plain connection and query: probes come every few seconds, and need no EF Core.
+            await using var connection = MigrationState.Connect(settings);
+            await connection.OpenAsync(cancellationToken);
+            var pending = (await MigrationState.PendingAsync(connection, settings.Provider, cancellationToken)).Count;
             return pending == 0
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"{pending} database migration(s) not applied.");

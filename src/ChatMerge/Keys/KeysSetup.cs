@@ -9,6 +9,9 @@ internal static class KeysSetup
     public const string StoreVariable = "CHATMERGE_KEY_RING";
     public const string DirectoryVariable = "CHATMERGE_KEYS_DIR";
 
+    /// <summary>Data Protection's hosted service that reads the key ring at start.</summary>
+    internal const string KeyRingWarmUp = "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService";
+
     /// <summary>
     /// Where the Data Protection key ring lives. On SQLite: a <c>keys/</c> directory beside the database
     /// file (or CHATMERGE_KEYS_DIR), readable by its owner only. On PostgreSQL: the database itself, so
@@ -36,6 +39,11 @@ internal static class KeysSetup
                 $"(at least {KeyRingSecret.MinimumLength} characters, e.g. `openssl rand -base64 48`) on every instance.");
 
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("ChatMerge");
+        // The key ring is read when a provider key is first stored or used, not at start: a server
+        // that takes its keys from the environment never reads it (about 10 MB of XML and crypto
+        // code loaded for good). A key ring that cannot be read was only logged at start anyway.
+        foreach (var warmUp in builder.Services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName == KeyRingWarmUp).ToList())
+            builder.Services.Remove(warmUp);
         if (inDatabase)
             dataProtection.PersistKeysToDbContext<ChatMergeDbContext>();
         else

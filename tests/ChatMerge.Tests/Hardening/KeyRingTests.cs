@@ -26,6 +26,22 @@ public sealed class KeyRingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_key_ring_is_made_when_the_first_key_is_stored_not_at_start()
+    {
+        Assert.Equal(0, await KeyRingKeysAsync());
+
+        (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sim-openai-key" })).EnsureSuccessStatusCode();
+
+        Assert.Equal(1, await KeyRingKeysAsync());
+        var chatId = (await _server.CreateChatAsync("openai", "gpt-4o-mini")).GetProperty("id").GetString()!;
+        Assert.Equal("done", (await _server.CompleteAsync(chatId, "hello")).Last?.Type);
+    }
+
+    private async Task<int> KeyRingKeysAsync() => _server.Database.IsPostgres
+        ? await _server.QueryScalarAsync<int>("SELECT COUNT(*) FROM data_protection_keys")
+        : Directory.Exists(KeyRing) ? Directory.GetFiles(KeyRing, "*.xml").Length : 0;
+
+    [Fact]
     public async Task Lost_key_ring_asks_for_the_key_again_instead_of_crashing()
     {
         var chatId = (await _server.CreateChatAsync("anthropic", "claude-3-5-haiku-latest")).GetProperty("id").GetString()!;

@@ -57,10 +57,7 @@ public sealed class HealthTests(ServerFixture server) : IClassFixture<ServerFixt
     public async Task Readiness_fails_without_naming_the_host_or_password_when_postgres_cannot_be_reached()
     {
         var settings = DatabaseSettings.Parse("postgres://chatmerge:s3cret-pw@127.0.0.1:1/chatmerge?sslmode=disable");
-        var services = new ServiceCollection()
-            .AddDbContext<ChatMergeDbContext, PostgresChatMergeDbContext>(options => DataExtensions.UsePostgres(options, settings.ConnectionString))
-            .BuildServiceProvider();
-        var check = new DatabaseReadyCheck(services.GetRequiredService<IServiceScopeFactory>());
+        var check = new DatabaseReadyCheck(settings);
 
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 
