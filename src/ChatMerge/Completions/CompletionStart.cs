@@ -46,65 +46,93 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
     /// </summary>
     private static CompletionStart? ReadSqlite(sqlite3 connection, Guid chatId)
     {
-        var id = SqliteMessageWriter.Id(chatId);
+        using var reads = new SqliteReads(connection);
         SqliteRows.Check(raw.sqlite3_exec(connection, "BEGIN"), connection);
         try
         {
-            Chat chat;
-            using (var row = SqliteRows.Prepare(connection, ChatById))
-            {
-                SqliteRows.Check(raw.sqlite3_bind_text(row, 1, id), connection);
-                if (!SqliteRows.Step(row, connection))
-                    return null;
-                chat = new Chat
-                {
-                    Id = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 0)),
-                    Title = SqliteRows.ReadText(row, 1)!,
-                    Provider = SqliteRows.ReadText(row, 2)!,
-                    Model = SqliteRows.ReadText(row, 3)!,
-                    SystemPrompt = SqliteRows.ReadText(row, 4),
-                    CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 5)),
-                    UpdatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 6)),
-                    MessageCount = raw.sqlite3_column_int(row, 7),
-                };
-            }
-
-            string? key;
-            using (var row = SqliteRows.Prepare(connection, ActiveKey))
-            {
-                SqliteRows.Check(raw.sqlite3_bind_text(row, 1, chat.Provider), connection);
-                key = SqliteRows.Step(row, connection) ? SqliteRows.ReadText(row, 0) : null;
-            }
-
-            var history = new List<Message>(chat.MessageCount + 1);
-            using (var row = SqliteRows.Prepare(connection, Messages))
-            {
-                SqliteRows.Check(raw.sqlite3_bind_text(row, 1, id), connection);
-                while (SqliteRows.Step(row, connection))
-                {
-                    history.Add(new Message
-                    {
-                        Id = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 0)),
-                        ChatId = SqliteRows.ReadId(raw.sqlite3_column_blob(row, 1)),
-                        Role = SqliteRows.ReadText(row, 2)!,
-                        Content = SqliteRows.ReadText(row, 3)!,
-                        ReasoningTrace = SqliteRows.ReadText(row, 4),
-                        ReasoningData = SqliteRows.ReadText(row, 5),
-                        IsComplete = raw.sqlite3_column_int(row, 6) != 0,
-                        Provider = SqliteRows.ReadText(row, 7),
-                        Model = SqliteRows.ReadText(row, 8),
-                        InputTokens = SqliteRows.ReadInt(row, 9),
-                        OutputTokens = SqliteRows.ReadInt(row, 10),
-                        CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(row, 11)),
-                    });
-                }
-            }
-            return new CompletionStart(chat, key, history);
+            return reads.Read(chatId);
         }
         finally
         {
             // Read only: the snapshot ends without writing anything.
             raw.sqlite3_exec(connection, "ROLLBACK");
+        }
+    }
+
+    /// <summary>
+    /// The three statements of the reads, prepared on one connection: once per completion on a pooled
+    /// connection, once for good on the message writer's (<see cref="SqliteMessageWriter.Start"/>).
+    /// </summary>
+    internal sealed class SqliteReads(sqlite3 connection) : IDisposable
+    {
+        private readonly sqlite3_stmt _chat = SqliteRows.Prepare(connection, ChatById);
+        private readonly sqlite3_stmt _key = SqliteRows.Prepare(connection, ActiveKey);
+        private readonly sqlite3_stmt _messages = SqliteRows.Prepare(connection, Messages);
+
+        /// <summary>The start of a completion of <paramref name="chatId"/>, inside a transaction the caller holds.</summary>
+        public CompletionStart? Read(Guid chatId)
+        {
+            try
+            {
+                return ReadRows(SqliteMessageWriter.Id(chatId));
+            }
+            finally
+            {
+                // A statement left mid-way would hold its snapshot.
+                raw.sqlite3_reset(_chat);
+                raw.sqlite3_reset(_key);
+                raw.sqlite3_reset(_messages);
+            }
+        }
+
+        private CompletionStart? ReadRows(string id)
+        {
+            SqliteRows.Check(raw.sqlite3_bind_text(_chat, 1, id), connection);
+            if (!SqliteRows.Step(_chat, connection))
+                return null;
+            var chat = new Chat
+            {
+                Id = SqliteRows.ReadId(raw.sqlite3_column_blob(_chat, 0)),
+                Title = SqliteRows.ReadText(_chat, 1)!,
+                Provider = SqliteRows.ReadText(_chat, 2)!,
+                Model = SqliteRows.ReadText(_chat, 3)!,
+                SystemPrompt = SqliteRows.ReadText(_chat, 4),
+                CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(_chat, 5)),
+                UpdatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(_chat, 6)),
+                MessageCount = raw.sqlite3_column_int(_chat, 7),
+            };
+
+            SqliteRows.Check(raw.sqlite3_bind_text(_key, 1, chat.Provider), connection);
+            var key = SqliteRows.Step(_key, connection) ? SqliteRows.ReadText(_key, 0) : null;
+
+            var history = new List<Message>(chat.MessageCount + 1);
+            SqliteRows.Check(raw.sqlite3_bind_text(_messages, 1, id), connection);
+            while (SqliteRows.Step(_messages, connection))
+            {
+                history.Add(new Message
+                {
+                    Id = SqliteRows.ReadId(raw.sqlite3_column_blob(_messages, 0)),
+                    ChatId = SqliteRows.ReadId(raw.sqlite3_column_blob(_messages, 1)),
+                    Role = SqliteRows.ReadText(_messages, 2)!,
+                    Content = SqliteRows.ReadText(_messages, 3)!,
+                    ReasoningTrace = SqliteRows.ReadText(_messages, 4),
+                    ReasoningData = SqliteRows.ReadText(_messages, 5),
+                    IsComplete = raw.sqlite3_column_int(_messages, 6) != 0,
+                    Provider = SqliteRows.ReadText(_messages, 7),
+                    Model = SqliteRows.ReadText(_messages, 8),
+                    InputTokens = SqliteRows.ReadInt(_messages, 9),
+                    OutputTokens = SqliteRows.ReadInt(_messages, 10),
+                    CreatedAt = SqliteRows.ReadTime(raw.sqlite3_column_blob(_messages, 11)),
+                });
+            }
+            return new CompletionStart(chat, key, history);
+        }
+
+        public void Dispose()
+        {
+            _chat.Dispose();
+            _key.Dispose();
+            _messages.Dispose();
         }
     }
 }

@@ -34,32 +34,43 @@ internal static class CompletionsApi
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
 
-        CompletionStart? start;
-        // The reads get a database context and one connection of their own, given back before the
-        // stream: the request lasts as long as the answer, and hundreds of answers stream at once.
-        await using (var scope = scopes.CreateAsyncScope())
-            start = await CompletionStart.ReadAsync(scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>(), chatId, cancellationToken);
+        // The user's message is stored before the provider is called: it is never lost. Not when the
+        // chat has no usable key: the request is refused.
+        var question = new Message { ChatId = chatId, Role = "user", Content = request.Content };
+        string? apiKey = null, keyProblem = null;
+        Message? QuestionFor(CompletionStart read)
+        {
+            (apiKey, keyProblem) = vault.ResolveForCall(read.Chat.Provider, read.StoredKey);
+            return apiKey is null ? null : question;
+        }
+
+        if (!messages.TryStartAlone(chatId, QuestionFor, out var start))
+        {
+            // The reads get a database context and one connection of their own, given back before the
+            // stream: the request lasts as long as the answer, and hundreds of answers stream at once.
+            await using (var scope = scopes.CreateAsyncScope())
+                start = await CompletionStart.ReadAsync(scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>(), chatId, cancellationToken);
+            if (start is not null && QuestionFor(start) is not null)
+            {
+                try
+                {
+                    await messages.AppendAsync(chatId, [question], cancellationToken);
+                }
+                catch (DbUpdateException)
+                {
+                    // Deleted since it was read: the same answer as if the delete had come first.
+                    if (await ChatQueries.ExistsAsync(scopes, chatId))
+                        throw;
+                    start = null;
+                }
+            }
+        }
         if (start is null)
             return ChatQueries.ChatNotFound(chatId);
-        var (chat, history) = (start.Chat, start.History);
-        var (apiKey, keyProblem) = vault.ResolveForCall(chat.Provider, start.StoredKey);
         if (apiKey is null)
             return Problems.BadRequest(keyProblem!);
-
-        // The user's message is stored before the provider is called: it is never lost.
-        var message = new Message { ChatId = chat.Id, Role = "user", Content = request.Content };
-        try
-        {
-            await messages.AppendAsync(chat.Id, [message], cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // Deleted since it was read: the same answer as if the delete had come first.
-            if (await ChatQueries.ExistsAsync(scopes, chat.Id))
-                throw;
-            return ChatQueries.ChatNotFound(chatId);
-        }
-        history.Add(message);
+        var (chat, history) = (start.Chat, start.History);
+        history.Add(question);
 
         http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
         return TypedResults.ServerSentEvents(streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted));

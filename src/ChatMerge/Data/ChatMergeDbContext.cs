@@ -137,10 +137,19 @@ internal static class SqliteWriteTurns
 
     public static async ValueTask<WriteTurn> WaitAsync(string databaseFile, CancellationToken cancellationToken)
     {
-        var gate = Gates.GetOrAdd(Path.GetFullPath(databaseFile), _ => new SemaphoreSlim(1, 1));
+        var gate = Gate(databaseFile);
         await gate.WaitAsync(cancellationToken);
         return new WriteTurn(gate);
     }
+
+    /// <summary>The turn if nobody holds it, else null.</summary>
+    public static WriteTurn? TryTake(string databaseFile)
+    {
+        var gate = Gate(databaseFile);
+        return gate.Wait(0) ? new WriteTurn(gate) : null;
+    }
+
+    private static SemaphoreSlim Gate(string databaseFile) => Gates.GetOrAdd(Path.GetFullPath(databaseFile), _ => new SemaphoreSlim(1, 1));
 }
 
 internal sealed class PostgresChatMergeDbContext(DbContextOptions<PostgresChatMergeDbContext> options) : ChatMergeDbContext(options);

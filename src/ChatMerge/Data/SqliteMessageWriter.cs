@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using ChatMerge.Completions;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChatMerge.Data;
@@ -14,43 +15,25 @@ namespace ChatMerge.Data;
 /// </summary>
 internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
 {
-    private readonly string _databaseFile = new SqliteConnectionStringBuilder(connectionString).DataSource;
+    public string DatabaseFile { get; } = new SqliteConnectionStringBuilder(connectionString).DataSource;
     private SqliteConnection? _connection;
     private SqliteCommand? _insert;
     private SqliteCommand? _count;
+    private CompletionStart.SqliteReads? _reads;
 
     public async Task CommitAsync(IEnumerable<Message> messages, IEnumerable<(Guid ChatId, int Added)> counts)
     {
         var now = DateTime.UtcNow;
-        using var turn = await SqliteWriteTurns.WaitAsync(_databaseFile, CancellationToken.None);
+        using var turn = await SqliteWriteTurns.WaitAsync(DatabaseFile, CancellationToken.None);
         var (connection, insert, count) = Open();
         try
         {
             using var transaction = connection.BeginTransaction();
             insert.Transaction = count.Transaction = transaction;
             foreach (var message in messages)
-            {
-                Bind(insert, "$id", Id(message.Id));
-                Bind(insert, "$chat_id", Id(message.ChatId));
-                Bind(insert, "$role", message.Role);
-                Bind(insert, "$content", message.Content);
-                Bind(insert, "$reasoning_trace", message.ReasoningTrace);
-                Bind(insert, "$reasoning_data", message.ReasoningData);
-                Bind(insert, "$is_complete", message.IsComplete);
-                Bind(insert, "$provider", message.Provider);
-                Bind(insert, "$model", message.Model);
-                Bind(insert, "$input_tokens", message.InputTokens);
-                Bind(insert, "$output_tokens", message.OutputTokens);
-                Bind(insert, "$created_at", message.CreatedAt.ToUniversalTime());
-                await insert.ExecuteNonQueryAsync();
-            }
+                Insert(insert, message);
             foreach (var (chatId, added) in counts)
-            {
-                Bind(count, "$added", added);
-                Bind(count, "$now", now);
-                Bind(count, "$id", Id(chatId));
-                await count.ExecuteNonQueryAsync();
-            }
+                Count(count, chatId, added, now);
             transaction.Commit();
         }
         catch (SqliteException e) when (e.SqliteErrorCode == SQLitePCL.raw.SQLITE_CONSTRAINT)
@@ -64,6 +47,58 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
             Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Reads the start of a completion and stores its question (<paramref name="question"/> decides
+    /// which, or none) in one transaction. For a caller that holds the write turn.
+    /// </summary>
+    public CompletionStart? Start(Guid chatId, Func<CompletionStart, Message?> question)
+    {
+        var (connection, insert, count) = Open();
+        try
+        {
+            using var transaction = connection.BeginTransaction();
+            _reads ??= new CompletionStart.SqliteReads(connection.Handle!);
+            var start = _reads.Read(chatId);
+            if (start is null || question(start) is not { } message)
+                return start;
+            insert.Transaction = count.Transaction = transaction;
+            Insert(insert, message);
+            Count(count, chatId, 1, DateTime.UtcNow);
+            transaction.Commit();
+            return start;
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode != SQLitePCL.raw.SQLITE_BUSY && e.SqliteErrorCode != SQLitePCL.raw.SQLITE_CONSTRAINT)
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    private static void Insert(SqliteCommand insert, Message message)
+    {
+        Bind(insert, "$id", Id(message.Id));
+        Bind(insert, "$chat_id", Id(message.ChatId));
+        Bind(insert, "$role", message.Role);
+        Bind(insert, "$content", message.Content);
+        Bind(insert, "$reasoning_trace", message.ReasoningTrace);
+        Bind(insert, "$reasoning_data", message.ReasoningData);
+        Bind(insert, "$is_complete", message.IsComplete);
+        Bind(insert, "$provider", message.Provider);
+        Bind(insert, "$model", message.Model);
+        Bind(insert, "$input_tokens", message.InputTokens);
+        Bind(insert, "$output_tokens", message.OutputTokens);
+        Bind(insert, "$created_at", message.CreatedAt.ToUniversalTime());
+        insert.ExecuteNonQuery();
+    }
+
+    private static void Count(SqliteCommand count, Guid chatId, int added, DateTime now)
+    {
+        Bind(count, "$added", added);
+        Bind(count, "$now", now);
+        Bind(count, "$id", Id(chatId));
+        count.ExecuteNonQuery();
     }
 
     private (SqliteConnection, SqliteCommand, SqliteCommand) Open()
@@ -112,9 +147,10 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
 
     public void Dispose()
     {
+        _reads?.Dispose();
         _insert?.Dispose();
         _count?.Dispose();
         _connection?.Dispose();
-        (_connection, _insert, _count) = (null, null, null);
+        (_connection, _insert, _count, _reads) = (null, null, null, null);
     }
 }

@@ -64,4 +64,32 @@ public sealed class CompletionStartTests(ServerFixture server) : IClassFixture<S
         Assert.Empty(start.History);
         Assert.Null(await CompletionStart.ReadAsync(db, Guid.NewGuid(), default));
     }
+
+    [SqliteFact]
+    public async Task Alone_the_reads_and_the_question_share_one_transaction_and_a_write_under_way_goes_first()
+    {
+        var chat = Guid.Parse((await server.CreateChatAsync()).GetProperty("id").GetString()!);
+        var messages = server.Services.GetRequiredService<ChatMessages>();
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(server.Services.GetRequiredService<DatabaseSettings>().ConnectionString).DataSource;
+        Message Question(string content) => new() { ChatId = chat, Role = "user", Content = content };
+
+        // Another write holds the turn: nothing is read or stored, the caller takes the usual way.
+        using (await SqliteWriteTurns.WaitAsync(file, default))
+            Assert.False(messages.TryStartAlone(chat, _ => Question("not now"), out _));
+        Assert.Equal(0, await server.QueryScalarAsync<int>($"SELECT message_count FROM chats WHERE id = {server.Database.IdLiteral(chat.ToString())}"));
+
+        Assert.True(messages.TryStartAlone(chat, _ => Question("first"), out var start));
+        Assert.Equal(chat, start!.Chat.Id);
+        Assert.Empty(start.History);
+        Assert.True(messages.TryStartAlone(chat, read => read.History.Count == 1 ? null : Question("refused"), out start));
+        Assert.Equal(["first"], start!.History.Select(m => m.Content));
+        Assert.True(messages.TryStartAlone(Guid.CreateVersion7(), _ => Question("nowhere"), out start));
+        Assert.Null(start);
+
+        // Only the first question was stored, and counted, as an append stores it.
+        var detail = await HttpAssert.JsonAsync(await server.Client.GetAsync($"/api/chats/{chat}"));
+        Assert.Equal(1, detail.GetProperty("message_count").GetInt32());
+        Assert.Equal(["first"], detail.GetProperty("messages").EnumerateArray().Select(m => m.GetProperty("content").GetString()));
+        Assert.Equal(0, await server.QueryScalarAsync<int>("SELECT COUNT(*) FROM messages WHERE content IN ('not now', 'refused', 'nowhere')"));
+    }
 }

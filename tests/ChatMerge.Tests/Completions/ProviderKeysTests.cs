@@ -28,6 +28,10 @@ public sealed class ProviderKeysTests(NoEnvironmentKeysFixture server) : IClassF
         Assert.Contains(provider, detail);
         Assert.Contains("/api/api-keys", detail);
         Assert.Contains(variable, detail);
+        // Refused before anything is stored.
+        var chat = await HttpAssert.JsonAsync(await server.Client.GetAsync($"/api/chats/{chatId}"));
+        Assert.Equal(0, chat.GetProperty("message_count").GetInt32());
+        Assert.Equal(0, chat.GetProperty("messages").GetArrayLength());
     }
 
     [Theory]
