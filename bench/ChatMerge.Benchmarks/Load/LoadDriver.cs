@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json;
 using ChatMerge.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -48,15 +50,20 @@ internal static class LoadDriver
             await using var __ = serverProcess;
             await Task.Delay(2_000);
             var idle = serverProcess.Memory().Rss;
+            await FirstRequestsAsync(http, server);
+            await Task.Delay(2_000);
+            var idleServed = serverProcess.Memory().Rss;
             report.Add(new ReportTable("Server start-up and idle memory", ["Measure", "Value"],
             [
                 ["Start-up to healthy, empty database (migrations)", $"{coldStart.TotalMilliseconds:0} ms"],
                 ["Start-up to healthy, existing database", $"{warmStart.TotalMilliseconds:0} ms"],
                 ["Idle RSS after start", $"{Report.Megabytes(idle)} MB"],
+                ["Idle RSS after one request of each kind (EF Core, the provider SDK loaded)", $"{Report.Megabytes(idleServed)} MB"],
             ]));
             report.Figures["startup_empty_db_ms"] = coldStart.TotalMilliseconds;
             report.Figures["startup_existing_db_ms"] = warmStart.TotalMilliseconds;
             report.Figures["idle_rss_mb"] = idle / 1048576.0;
+            report.Figures["idle_rss_after_first_requests_mb"] = idleServed / 1048576.0;
 
             var relay = new RelayBenchmark(settings, http, server, simulator, serverProcess, database);
             for (var round = 1; round <= settings.WarmUpRounds; round++)
@@ -170,6 +177,20 @@ internal static class LoadDriver
             report.Figures[$"data_{Key(name)}_p50_ms"] = stats.P50;
         report.Figures["churn_1_client_requests_per_s"] = sequential.OpsPerSecond;
         report.Figures["churn_16_clients_requests_per_s"] = concurrent.OpsPerSecond;
+    }
+
+    /// <summary>What a server that has been used holds at rest: a chat created, listed, read, answered and its messages read.</summary>
+    private static async Task FirstRequestsAsync(HttpClient http, Uri server)
+    {
+        var created = await http.PostAsJsonAsync(new Uri(server, "/api/chats"), new { title = "First", provider = "openai", model = StreamClient.Model });
+        created.EnsureSuccessStatusCode();
+        var chat = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        (await http.GetAsync(new Uri(server, "/api/chats"))).EnsureSuccessStatusCode();
+        (await http.GetAsync(new Uri(server, $"/api/chats/{chat}"))).EnsureSuccessStatusCode();
+        var answer = await StreamClient.RelayAsync(http, server, chat, "Hello [[sim:tokens=20]]", default);
+        if (!answer.Ok)
+            throw new InvalidOperationException($"The first completion failed: {answer.Error}");
+        (await http.GetAsync(new Uri(server, $"/api/chats/{chat}/messages"))).EnsureSuccessStatusCode();
     }
 
     private static void Targets(Report report, List<(string Name, int Streams, PhaseResult Direct, PhaseResult Relay)> runs,
