@@ -9,8 +9,8 @@ namespace ChatMerge.Data;
 /// <summary>
 /// Which of the code's migrations a database lacks, asked with one plain query: at start and on
 /// every readiness probe. EF Core answers the same question only after building its services and
-/// model, about 25 MB and 0.1 s that a server just started, or asked by a load balancer whether it
-/// is ready, does not need yet. <see cref="DataExtensions.MigrateDatabaseAsync"/> still lets EF Core
+/// model: about 23 MB and most of the start-up time, which a server just started, or asked by a load
+/// balancer whether it is ready, does not need yet. <see cref="DataExtensions.MigrateDatabaseAsync"/> still lets EF Core
 /// apply what is missing.
 /// </summary>
 internal static class MigrationState

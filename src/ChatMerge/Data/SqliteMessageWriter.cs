@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using ChatMerge.Completions;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 
 namespace ChatMerge.Data;
@@ -11,6 +11,7 @@ namespace ChatMerge.Data;
 /// statements and tracked the entities: about 0.15 ms of CPU per message, twice per completion.
 /// Rows are written as EF Core writes them (ids as uppercase text, times as
 /// <c>yyyy-MM-dd HH:mm:ss.FFFFFFF</c>); a test reads them back through EF Core.
+/// A completion that starts with no other write under way also reads its chat here (<see cref="Start"/>).
 /// Used by one writer at a time: every use holds the database file's write turn.
 /// </summary>
 internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
