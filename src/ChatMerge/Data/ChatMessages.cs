@@ -60,10 +60,7 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceSc
         }
         finally
         {
-            // As a writer of the queue would: what came meanwhile is written off this caller's path.
-            Volatile.Write(ref _writing, 0);
-            if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
-                _ = Task.Run(WriteQueuedAsync);
+            StopWriting();
         }
     }
 
@@ -89,8 +86,14 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceSc
         }
         finally
         {
-            Volatile.Write(ref _writing, 0);
+            StopWriting();
         }
+    }
+
+    /// <summary>Gives up the writer's place; what was queued meanwhile is written off this caller's path.</summary>
+    private void StopWriting()
+    {
+        Volatile.Write(ref _writing, 0);
         if (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
             _ = Task.Run(WriteQueuedAsync);
     }
