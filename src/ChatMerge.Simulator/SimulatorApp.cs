@@ -10,7 +10,9 @@ internal static class SimulatorApp
 {
     public static WebApplication Create(SimulatorOptions options, string[]? args = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args ?? [] });
+        // No watching of appsettings files: with the content root at the working directory, the watch covered
+        // that whole tree (a repository, a test output folder) for every simulator started.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false", .. args ?? []] });
         var config = builder.Configuration;
         if (config["port"] is { } port) options.Port = int.Parse(port);
         if (config["keys"] is { } keys) options.ValidKeys.UnionWith(keys.Split(',', StringSplitOptions.RemoveEmptyEntries));
