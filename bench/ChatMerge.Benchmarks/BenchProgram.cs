@@ -27,17 +27,28 @@ internal static class BenchProgram
                 // The simulator in a process of its own, started by the load driver: on a small machine
                 // server, simulator and driver should not share one runtime's thread pool and GC.
                 await using (var sim = await SimulatorHost.StartAsync(new SimulatorOptions { Port = int.Parse(args[1]), RecordRequests = false }))
+                    await ServeUntilStoppedAsync(sim.BaseUrl);
+                return 0;
+            case "relay":
+                // The reference relay (PORT SIMULATOR-URL), also in a process of its own.
+                await using (var relay = ReferenceRelay.Create(int.Parse(args[1]), new Uri(args[2])))
                 {
-                    Console.WriteLine($"ready {sim.BaseUrl}");
-                    // Ends when the driver closes stdin or sends SIGTERM.
-                    var stop = new TaskCompletionSource();
-                    using var signal = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
-                    await Task.WhenAny(Task.Run(Console.In.ReadToEnd), stop.Task);
+                    await relay.StartAsync();
+                    await ServeUntilStoppedAsync(new Uri($"http://127.0.0.1:{args[1]}"));
                 }
                 return 0;
             default:
                 Console.Error.WriteLine(Usage);
                 return 2;
         }
+    }
+
+    // Tells the driver where it listens, then serves until the driver closes stdin or sends SIGTERM.
+    private static async Task ServeUntilStoppedAsync(Uri url)
+    {
+        Console.WriteLine($"ready {url}");
+        var stop = new TaskCompletionSource();
+        using var signal = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.TrySetResult(); });
+        await Task.WhenAny(Task.Run(Console.In.ReadToEnd), stop.Task);
     }
 }

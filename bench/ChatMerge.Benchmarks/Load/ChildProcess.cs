@@ -44,6 +44,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException($"Could not start {fileName}."));
     }
 
+    /// <summary>CPU time the process has used so far, user and kernel.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     /// <summary>Resident set size now (VmRSS) and its peak since start (VmHWM), in bytes; 0 where /proc is missing.</summary>
     public (long Rss, long Peak) Memory()
     {

@@ -65,20 +65,20 @@ internal static class LoadDriver
             report.Figures["idle_rss_mb"] = idle / 1048576.0;
             report.Figures["idle_rss_after_first_requests_mb"] = idleServed / 1048576.0;
 
-            var relay = new RelayBenchmark(settings, http, server, simulator, serverProcess, database);
+            var (referenceProcess, referenceUrl) = await Servers.StartReferenceRelayAsync(simulator);
+            await using var ___ = referenceProcess;
+            var relay = new RelayBenchmark(settings, http, simulator, new RelayTarget(server, serverProcess),
+                new RelayTarget(referenceUrl, referenceProcess), database);
             for (var round = 1; round <= settings.WarmUpRounds; round++)
             {
                 Console.Error.WriteLine($"... warm-up {round} of {settings.WarmUpRounds} ({settings.WarmUpWorkers} concurrent streams, untimed)");
                 await relay.ConcurrentAsync(settings.WarmUpWorkers);
             }
-            var runs = new List<(string Name, int Streams, PhaseResult Direct, PhaseResult Relay)>();
-            var sequential = await relay.SequentialAsync();
-            runs.Add(("sequential", 1, sequential.Direct, sequential.Relay));
+            var runs = new List<RelayRun> { await relay.SequentialAsync() };
             foreach (var level in settings.ConcurrencyLevels)
             {
                 Console.Error.WriteLine($"... {level} concurrent streams");
-                var concurrent = await relay.ConcurrentAsync(level);
-                runs.Add(($"concurrent {level}", level, concurrent.Direct, concurrent.Relay));
+                runs.Add(await relay.ConcurrentAsync(level));
             }
             await Task.Delay(5_000);
             var idleAfterLoad = serverProcess.Memory();
@@ -100,7 +100,7 @@ internal static class LoadDriver
         return 0;
     }
 
-    private static void RelayTables(Report report, List<(string Name, int Streams, PhaseResult Direct, PhaseResult Relay)> runs,
+    private static void RelayTables(Report report, List<RelayRun> runs,
         LoadSettings settings, (long Rss, long Peak) afterLoad)
     {
         var f = Report.Format;
@@ -116,7 +116,7 @@ internal static class LoadDriver
                 };
             }).ToList(),
             $"Measured after a warm-up of {settings.WarmUpRounds} × {settings.WarmUpWorkers} workers × {settings.StreamsPerWorker} streams, " +
-            "direct and relayed (the runtime's tiered compilation settles). " +
+            "direct and through both relays (the runtime's tiered compilation settles). " +
             $"Added = ChatMerge percentile − direct percentile. Sequential: {settings.SequentialTokens}-token answers, " +
             "direct and relay requests alternate. Concurrent: every worker runs " +
             $"{settings.StreamsPerWorker} streams of {settings.ConcurrentTokens} tokens paced {settings.ConcurrentDelayMs} ms apart; " +
@@ -124,21 +124,51 @@ internal static class LoadDriver
 
         report.Add(new ReportTable("Relay: throughput, errors, memory",
             ["Run", "Streams (direct / relay)", "Errors (direct / relay)", "Tokens/s direct", "Tokens/s relayed", "Relayed / direct",
-                "Total ms p50 (direct / relay)", "Server peak RSS"],
+                "Total ms p50 (direct / relay)", "Server CPU per token", "Server peak RSS"],
             runs.Select(r => new[]
             {
                 r.Name, $"{r.Direct.Requests} / {r.Relay.Requests}", $"{r.Direct.Errors} / {r.Relay.Errors}",
                 f(r.Direct.TokensPerSecond), f(r.Relay.TokensPerSecond), $"{100 * r.Relay.TokensPerSecond / r.Direct.TokensPerSecond:0.0}%",
-                $"{f(r.Direct.Total.P50)} / {f(r.Relay.Total.P50)}", $"{Report.Megabytes(r.Relay.PeakRss)} MB",
+                $"{f(r.Direct.Total.P50)} / {f(r.Relay.Total.P50)}", $"{f(r.Relay.CpuMicrosecondsPerToken)} µs",
+                $"{Report.Megabytes(r.Relay.PeakRss)} MB",
             }).ToList(),
-            $"Sequential tokens/s is one stream's rate (tokens over its total time). Server RSS 5 s after the last stream: " +
+            $"Sequential tokens/s is one stream's rate (tokens over its total time). Server CPU per token: the server's CPU time " +
+            "(user and kernel) over the phase divided by the tokens relayed, each completion's fixed work included. " +
+            "Server RSS 5 s after the last stream: " +
             $"{Report.Megabytes(afterLoad.Rss)} MB; VmHWM (peak since start): {Report.Megabytes(afterLoad.Peak)} MB." +
             string.Concat(runs.Where(r => r.Relay.FirstError is not null || r.Direct.FirstError is not null)
                 .Select(r => $" First error in {r.Name}: {r.Relay.FirstError ?? r.Direct.FirstError}."))));
 
+        report.Add(new ReportTable("Reference relay: the least a relay does, on the same machine",
+            ["Run", "Added p50 (reference / ChatMerge)", "Added p99 (reference / ChatMerge)", "Relayed / direct (reference / ChatMerge)",
+                "CPU per token (reference / ChatMerge)"],
+            runs.Select(r =>
+            {
+                var (d, xd, x, c) = (r.Direct.FirstToken, r.ReferenceDirect.FirstToken, r.Reference.FirstToken, r.Relay.FirstToken);
+                return new[]
+                {
+                    r.Name, $"{f(x.P50 - xd.P50)} / {f(c.P50 - d.P50)}", $"{f(x.P99 - xd.P99)} / {f(c.P99 - d.P99)}",
+                    $"{100 * r.Reference.TokensPerSecond / r.ReferenceDirect.TokensPerSecond:0.0}% / {100 * r.Relay.TokensPerSecond / r.Direct.TokensPerSecond:0.0}%",
+                    $"{f(r.Reference.CpuMicrosecondsPerToken)} / {f(r.Relay.CpuMicrosecondsPerToken)} µs",
+                };
+            }).ToList(),
+            "The reference relay (`ReferenceRelay`, a process of its own) serves the same endpoint and events from the same " +
+            "simulator request with Kestrel, HttpClient and the framework's SSE parser and writer, one JSON parse per chunk, " +
+            "and nothing else: no database, no provider SDK, no Microsoft.Extensions.AI, no middleware. It runs each level's " +
+            "schedule after ChatMerge's; sequentially it alternates with direct requests of its own. What it takes is what " +
+            "this machine asks of any ASP.NET Core relay; the rest of ChatMerge's figure is the cost of its own work (storing the question and the answer, the SDK, the checks)." +
+            string.Concat(runs.Where(r => r.Reference.FirstError is not null)
+                .Select(r => $" First error in {r.Name}: {r.Reference.FirstError}."))));
+
         foreach (var r in runs)
         {
             var key = r.Name.Replace(' ', '_');
+            report.Figures[$"{key}_server_cpu_us_per_token"] = r.Relay.CpuMicrosecondsPerToken;
+            report.Figures[$"{key}_reference_ttft_added_p50_ms"] = r.Reference.FirstToken.P50 - r.ReferenceDirect.FirstToken.P50;
+            report.Figures[$"{key}_reference_ttft_added_p99_ms"] = r.Reference.FirstToken.P99 - r.ReferenceDirect.FirstToken.P99;
+            report.Figures[$"{key}_reference_tokens_ratio"] = r.Reference.TokensPerSecond / r.ReferenceDirect.TokensPerSecond;
+            report.Figures[$"{key}_reference_cpu_us_per_token"] = r.Reference.CpuMicrosecondsPerToken;
+            report.Figures[$"{key}_reference_errors"] = r.Reference.Errors;
             report.Figures[$"{key}_ttft_added_p50_ms"] = r.Relay.FirstToken.P50 - r.Direct.FirstToken.P50;
             report.Figures[$"{key}_ttft_added_p99_ms"] = r.Relay.FirstToken.P99 - r.Direct.FirstToken.P99;
             report.Figures[$"{key}_ttft_direct_p50_ms"] = r.Direct.FirstToken.P50;
@@ -193,7 +223,7 @@ internal static class LoadDriver
         (await http.GetAsync(new Uri(server, $"/api/chats/{chat}/messages"))).EnsureSuccessStatusCode();
     }
 
-    private static void Targets(Report report, List<(string Name, int Streams, PhaseResult Direct, PhaseResult Relay)> runs,
+    private static void Targets(Report report, List<RelayRun> runs,
         long idle, TimeSpan coldStart, TimeSpan warmStart)
     {
         var figures = report.Figures;

@@ -32,14 +32,22 @@ internal static class Servers
         return Path.Combine(directory, "ChatMerge.dll");
     }
 
-    public static async Task<(ChildProcess Process, Uri Url)> StartSimulatorAsync()
+    public static Task<(ChildProcess Process, Uri Url)> StartSimulatorAsync() => StartHelperAsync("The simulator", "sim");
+
+    /// <summary>The reference relay (<see cref="ReferenceRelay"/>) in front of <paramref name="simulator"/>.</summary>
+    public static Task<(ChildProcess Process, Uri Url)> StartReferenceRelayAsync(Uri simulator) =>
+        StartHelperAsync("The reference relay", "relay", simulator.ToString());
+
+    // This program again, in a process of its own, on a free port; it prints "ready URL" once it listens.
+    private static async Task<(ChildProcess Process, Uri Url)> StartHelperAsync(string name, string command, params string[] arguments)
     {
         var port = ChildProcess.FreePort();
         var ready = new TaskCompletionSource();
-        var process = ChildProcess.Start("dotnet", [typeof(BenchProgram).Assembly.Location, "sim", port.ToString()], new Dictionary<string, string>());
+        var process = ChildProcess.Start("dotnet", [typeof(BenchProgram).Assembly.Location, command, port.ToString(), .. arguments],
+            new Dictionary<string, string>());
         process.Line += line => { if (line.StartsWith("ready ", StringComparison.Ordinal)) ready.TrySetResult(); };
         if (await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(30))) != ready.Task)
-            throw new InvalidOperationException("The simulator did not start:\n" + process.Tail());
+            throw new InvalidOperationException($"{name} did not start:\n" + process.Tail());
         return (process, new Uri($"http://127.0.0.1:{port}"));
     }
 

@@ -32,8 +32,15 @@ internal static class StreamClient
             line => line.Contains("\"type\":\"error\"", StringComparison.Ordinal), ct);
     }
 
-    /// <summary>The request the server's OpenAI SDK sends for a new chat with one user message.</summary>
     public static async Task<StreamSample> DirectAsync(HttpClient http, Uri simulator, string content, CancellationToken ct)
+    {
+        using var request = DirectRequest(simulator, content);
+        return await ReadAsync(http, request, IsDirectToken, line => line == "data: [DONE]",
+            line => line.Contains("\"error\":", StringComparison.Ordinal), ct);
+    }
+
+    /// <summary>The request the server's OpenAI SDK sends for a new chat with one user message.</summary>
+    public static HttpRequestMessage DirectRequest(Uri simulator, string content)
     {
         var body = JsonSerializer.Serialize(new
         {
@@ -43,13 +50,12 @@ internal static class StreamClient
             stream = true,
             stream_options = new { include_usage = true },
         });
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(simulator, "/v1/chat/completions"))
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(simulator, "/v1/chat/completions"))
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SimulatorKey);
-        return await ReadAsync(http, request, IsDirectToken, line => line == "data: [DONE]",
-            line => line.Contains("\"error\":", StringComparison.Ordinal), ct);
+        return request;
     }
 
     private static async Task<StreamSample> ReadAsync(
