@@ -30,7 +30,7 @@ internal static class LoadDriver
         {
             Command = "dotnet run -c Release --project bench/ChatMerge.Benchmarks -- load" + (settings.ConcurrencyLevels.Length < 3 ? " --quick" : ""),
             Database = database.Settings.Provider == DatabaseProvider.Sqlite ? "SQLite (fresh file, WAL)" : database.Settings.Description,
-            Processes = "server (published Release, ReadyToRun, own process), simulator (own process), driver: three processes on one machine",
+            Processes = "server (published Release, ReadyToRun, own process), simulator (own process), reference relay (own process, idle while ChatMerge is measured), driver: four processes on one machine",
         };
 
         var serverDll = await Servers.PublishServerAsync(Path.Combine(scratch, "server"));
