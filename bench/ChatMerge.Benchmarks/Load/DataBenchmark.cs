@@ -63,6 +63,15 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
         return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}")));
     }
 
+    /// <summary>GET /api/chats/{id}/messages of the long chat: the messages alone.</summary>
+    public async Task<Stats> LongChatMessagesAsync()
+    {
+        var messages = await http.GetFromJsonAsync<JsonElement>(new Uri(server, $"/api/chats/{_longChat}/messages"));
+        if (messages.GetArrayLength() != settings.LongChatMessages)
+            throw new InvalidOperationException("The long chat's messages came back with a different number of messages.");
+        return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}/messages")));
+    }
+
     /// <summary>The list through EF Core, in this process: the path on PostgreSQL (SQLite streams its rows to JSON).</summary>
     public Task<Stats> ListQueryAsync() => TimeAsync(async () =>
     {

@@ -187,6 +187,7 @@ internal static class LoadDriver
         {
             ("GET /api/chats (all chats)", await data.ListAsync()),
             ("GET /api/chats/{id} (long chat)", await data.LongChatAsync()),
+            ("GET /api/chats/{id}/messages (long chat)", await data.LongChatMessagesAsync()),
             ("List query through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.ListQueryAsync()),
             ("Long chat through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.LongChatQueryAsync()),
             ("Load the two merge sources (DbContext)", await data.LoadSourcesAsync()),

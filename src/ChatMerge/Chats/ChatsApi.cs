@@ -95,11 +95,13 @@ internal static class ChatsApi
         return deleted == 0 ? ChatQueries.ChatNotFound(chatId) : TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult>> Messages(
+    private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult, SqliteChatMessages>> Messages(
         string id, ChatMergeDbContext db, CancellationToken cancellationToken)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
+        if (db is SqliteChatMergeDbContext sqlite)
+            return new SqliteChatMessages(sqlite, chatId);
         if (!await db.Chats.AnyAsync(c => c.Id == chatId, cancellationToken))
             return ChatQueries.ChatNotFound(chatId);
         return TypedResults.Ok(await ChatQueries.MessagesAsync(db, chatId, cancellationToken));

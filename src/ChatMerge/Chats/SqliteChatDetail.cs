@@ -12,13 +12,14 @@ namespace ChatMerge.Chats;
 /// from SQLite's buffers straight into the response's JSON, as <see cref="SqliteChatList"/> does.
 /// A chat of 5,000 messages took ~18 ms to read through EF Core, ~27 ms end to end.
 /// The bytes are the ones serializing the <see cref="ChatDetail"/> writes; a test compares them.
+/// <see cref="SqliteChatMessages"/> writes the same messages without the chat.
 /// </summary>
 internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId) : IResult
 {
     private const string Count = "SELECT COUNT(*) FROM messages WHERE chat_id = ?1";
 
     // The order of ChatQueries' message queries.
-    private const string Messages = """
+    public const string Messages = """
         SELECT id, chat_id, role, content, reasoning_trace, created_at, is_complete, provider, model, input_tokens, output_tokens
         FROM messages WHERE chat_id = ?1 ORDER BY created_at, id
         """;
@@ -57,13 +58,8 @@ internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId)
             writer.WriteString(Names.CreatedAt, chat.CreatedAt);
             writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
             writer.WriteNumber(Names.MessageCount, raw.sqlite3_column_int(count, 0));
-            writer.WriteStartArray(Names.Messages);
-            while (SqliteRows.Step(messages, connection))
-            {
-                WriteMessage(writer, messages);
-                await SqliteRows.FlushWhenFullAsync(writer, context, cancellationToken);
-            }
-            writer.WriteEndArray();
+            writer.WritePropertyName(Names.Messages);
+            await WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
             writer.WritePropertyName(Names.MergedFrom);
             JsonSerializer.Serialize(writer, lineage, json);
             writer.WriteEndObject();
@@ -72,6 +68,19 @@ internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId)
         {
             raw.sqlite3_exec(connection, "ROLLBACK");
         }
+    }
+
+    /// <summary>The rows of <see cref="Messages"/>, as a JSON array.</summary>
+    public static async Task WriteMessagesAsync(
+        Utf8JsonWriter writer, sqlite3_stmt messages, sqlite3 connection, HttpContext context, CancellationToken cancellationToken)
+    {
+        writer.WriteStartArray();
+        while (SqliteRows.Step(messages, connection))
+        {
+            WriteMessage(writer, messages);
+            await SqliteRows.FlushWhenFullAsync(writer, context, cancellationToken);
+        }
+        writer.WriteEndArray();
     }
 
     private static void WriteMessage(Utf8JsonWriter writer, sqlite3_stmt row)

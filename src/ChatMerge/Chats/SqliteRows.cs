@@ -11,7 +11,8 @@ namespace ChatMerge.Chats;
 
 /// <summary>
 /// Rows read with SQLite's own calls: written straight to a JSON response for the reads that return
-/// thousands of rows (<see cref="SqliteChatList"/>, <see cref="SqliteChatDetail"/>), or made into
+/// thousands of rows (<see cref="SqliteChatList"/>, <see cref="SqliteChatDetail"/>,
+/// <see cref="SqliteChatMessages"/>), or made into
 /// entities on the completion's hot path (<see cref="Completions.CompletionStart"/>).
 /// Values are read as Microsoft.Data.Sqlite and EF Core read them.
 /// </summary>

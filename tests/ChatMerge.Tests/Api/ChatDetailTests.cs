@@ -8,13 +8,16 @@ using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Tests.Api;
 
-/// <summary>A chat with messages and lineage, as <c>GET /api/chats/{id}</c> writes it (on SQLite, straight from the rows).</summary>
+/// <summary>
+/// A chat with messages and lineage, as <c>GET /api/chats/{id}</c> and <c>GET /api/chats/{id}/messages</c>
+/// write it (on SQLite, straight from the rows).
+/// </summary>
 public sealed class ChatDetailTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private HttpClient Client => server.Client;
 
     [Fact]
-    public async Task A_chat_is_written_exactly_as_serializing_its_detail_writes()
+    public async Task A_chat_and_its_messages_are_written_exactly_as_serializing_them_writes()
     {
         var plain = Guid.Parse((await server.CreateChatAsync(title: "detail <b>\"x\"</b>", systemPrompt: "Ünïcödé 😀")).GetProperty("id").GetString()!);
         var merged = Guid.Parse((await server.CreateChatAsync(title: "merged")).GetProperty("id").GetString()!);
@@ -41,6 +44,8 @@ public sealed class ChatDetailTests(ServerFixture server) : IClassFixture<Server
             var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
             var json = scope.ServiceProvider.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
             Assert.Equal(JsonSerializer.Serialize(await ChatQueries.DetailAsync(db, chat, default), json), written);
+            Assert.Equal(JsonSerializer.Serialize(await ChatQueries.MessagesAsync(db, chat, default), json),
+                await Client.GetStringAsync($"/api/chats/{chat}/messages"));
         }
     }
 }
