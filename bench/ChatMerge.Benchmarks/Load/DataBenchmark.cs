@@ -97,16 +97,16 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
 
     /// <summary>
     /// Concatenate mode: the new chat, a copy of every source message in time order, a bridging message and
-    /// the MergeHistory row, in one SaveChanges (one transaction), on a fresh context as a request would have.
+    /// the MergeHistory row, stored by the merge's own code (<see cref="MergeStore.SaveAsync"/>) on a fresh context.
     /// </summary>
     public async Task<Stats> PersistConcatenateAsync()
     {
         List<Message> sourceMessages;
         await using (var db = database.Open())
             sourceMessages = await db.Messages.AsNoTracking().Where(m => _sources.Contains(m.ChatId)).OrderBy(m => m.CreatedAt).ToListAsync();
-        return await PersistAsync("concatenate", chatId => sourceMessages
-            .Select(m => new Message { ChatId = chatId, Role = m.Role, Content = m.Content, ReasoningTrace = m.ReasoningTrace, Provider = m.Provider, Model = m.Model })
-            .Append(new Message { ChatId = chatId, Role = "assistant", Content = "These conversations were joined; ask about any of them." })
+        return await PersistAsync("concatenate", sourceMessages
+            .Select(m => new MergedMessage(m.Role, m.Content, m.ReasoningTrace, m.Provider, m.Model))
+            .Append(new MergedMessage("assistant", "These conversations were joined; ask about any of them.", null))
             .ToList());
     }
 
@@ -114,16 +114,10 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
     public async Task<Stats> PersistSynthesizedAsync()
     {
         var parsed = MergeTranscriptParser.Parse(MergeTranscript.Render(SampleText.Turns(2 * settings.MergeSourceMessages)));
-        return await PersistAsync("synthesize", chatId => parsed.Turns
-            .Select(t => new Message
-            {
-                ChatId = chatId,
-                Role = t.Role == TurnRole.User ? "user" : "assistant",
-                Content = t.Content,
-                ReasoningTrace = t.Reasoning,
-                Provider = t.Role == TurnRole.User ? null : "openai",
-                Model = t.Role == TurnRole.User ? null : StreamClient.Model,
-            })
+        return await PersistAsync("synthesize", parsed.Turns
+            .Select(t => t.Role == TurnRole.User
+                ? new MergedMessage("user", t.Content, t.Reasoning)
+                : new MergedMessage("assistant", t.Content, t.Reasoning, "openai", StreamClient.Model))
             .ToList());
     }
 
@@ -154,20 +148,17 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
         return (Stats.Of(creates), Stats.Of(deletes), 2.0 * creates.Count / seconds, errors);
     }
 
-    private async Task<Stats> PersistAsync(string mode, Func<Guid, List<Message>> messages)
+    private async Task<Stats> PersistAsync(string mode, List<MergedMessage> messages)
     {
+        List<Chat> sources;
+        await using (var db = database.Open())
+            sources = await db.Chats.AsNoTracking().Where(c => _sources.Contains(c.Id)).OrderBy(c => c.Title).ToListAsync();
+        var job = new MergeJob(sources, "openai", StreamClient.Model, ApiKey: "", mode, Instructions: null, Title: null);
         var merged = new List<Guid>();
         var stats = await TimeAsync(async () =>
         {
             await using var db = database.Open();
-            var chat = new Chat { Title = "Merged: Chat 1 + Chat 2", Provider = "openai", Model = StreamClient.Model };
-            var rows = messages(chat.Id);
-            chat.MessageCount = rows.Count;
-            db.Chats.Add(chat);
-            db.Messages.AddRange(rows);
-            db.MergeHistory.Add(new MergeHistory { MergedChatId = chat.Id, SourceChatIds = [.. _sources], Provider = "openai", Model = StreamClient.Model, Mode = mode });
-            await db.SaveChangesAsync();
-            merged.Add(chat.Id);
+            merged.Add((await MergeStore.SaveAsync(db, job, messages, default)).Id);
             return 0;
         });
         await using (var db = database.Open())

@@ -191,8 +191,8 @@ internal static class LoadDriver
             ("List query through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.ListQueryAsync()),
             ("Long chat through EF Core alone (PostgreSQL's path; no HTTP or JSON)", await data.LongChatQueryAsync()),
             ("Load the two merge sources (DbContext)", await data.LoadSourcesAsync()),
-            ("Persist merge, concatenate mode (one SaveChanges)", await data.PersistConcatenateAsync()),
-            ("Persist merge, synthesized result (one SaveChanges)", await data.PersistSynthesizedAsync()),
+            ("Persist merge, concatenate mode (one transaction)", await data.PersistConcatenateAsync()),
+            ("Persist merge, synthesized result (one transaction)", await data.PersistSynthesizedAsync()),
         };
         var sequential = await data.ChurnAsync(1);
         var concurrent = await data.ChurnAsync(16);

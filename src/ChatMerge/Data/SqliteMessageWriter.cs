@@ -102,6 +102,25 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
             SqliteException.ThrowExceptionForRC(result, connection.Handle);
     }
 
+    /// <summary>
+    /// Stores messages on <paramref name="transaction"/>'s connection with one prepared statement: a
+    /// merge's thousands of messages, in the caller's transaction. Through EF Core's SaveChanges, 2,000
+    /// messages took ~70–95 ms on a 2-core machine, most of it tracking and one command per row.
+    /// </summary>
+    public static void InsertAll(SqliteTransaction transaction, IEnumerable<Message> messages)
+    {
+        using var insert = PrepareInsert(transaction.Connection!);
+        insert.Transaction = transaction;
+        foreach (var message in messages)
+            Insert(insert, message);
+    }
+
+    private static SqliteCommand PrepareInsert(SqliteConnection connection) => Prepare(connection, """
+        INSERT INTO messages (id, chat_id, role, content, reasoning_trace, reasoning_data, is_complete, provider, model, input_tokens, output_tokens, created_at)
+        VALUES ($id, $chat_id, $role, $content, $reasoning_trace, $reasoning_data, $is_complete, $provider, $model, $input_tokens, $output_tokens, $created_at)
+        """, "$id", "$chat_id", "$role", "$content", "$reasoning_trace", "$reasoning_data", "$is_complete", "$provider", "$model",
+        "$input_tokens", "$output_tokens", "$created_at");
+
     private static void Insert(SqliteCommand insert, Message message)
     {
         Bind(insert, "$id", Id(message.Id));
@@ -140,11 +159,7 @@ internal sealed class SqliteMessageWriter(string connectionString) : IDisposable
                 pragmas.CommandText = DataExtensions.SqliteConnectionPragmas;
                 pragmas.ExecuteNonQuery();
             }
-            _insert = Prepare(_connection, """
-                INSERT INTO messages (id, chat_id, role, content, reasoning_trace, reasoning_data, is_complete, provider, model, input_tokens, output_tokens, created_at)
-                VALUES ($id, $chat_id, $role, $content, $reasoning_trace, $reasoning_data, $is_complete, $provider, $model, $input_tokens, $output_tokens, $created_at)
-                """, "$id", "$chat_id", "$role", "$content", "$reasoning_trace", "$reasoning_data", "$is_complete", "$provider", "$model",
-                "$input_tokens", "$output_tokens", "$created_at");
+            _insert = PrepareInsert(_connection);
             _count = Prepare(_connection, "UPDATE chats SET message_count = message_count + $added, updated_at = $now WHERE id = $id",
                 "$added", "$now", "$id");
             return (_connection, _insert, _count);

@@ -1,5 +1,7 @@
 using ChatMerge.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ChatMerge.Merge;
 
@@ -34,8 +36,10 @@ internal static class MergeStore
     }
 
     /// <summary>
-    /// The new chat, its messages and the merge record in one SaveChanges, so one transaction: a
-    /// cancelled save leaves nothing behind.
+    /// The new chat, its messages and the merge record in one transaction: a cancelled or failed save
+    /// leaves nothing behind. On SQLite the messages go in through one prepared statement
+    /// (<see cref="SqliteMessageWriter.InsertAll"/>) in EF Core's transaction; on PostgreSQL in one
+    /// SaveChanges, which batches them.
     /// </summary>
     public static async Task<Chat> SaveAsync(
         ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
@@ -54,8 +58,7 @@ internal static class MergeStore
         // Messages are listed by created_at, then id; a microsecond apart (what PostgreSQL keeps) and all
         // in the past, they keep their order and come before anything added to the chat later.
         var first = now.AddTicks(-TimeSpan.TicksPerMicrosecond * (messages.Count + 1));
-        db.Chats.Add(chat);
-        db.Messages.AddRange(messages.Select((m, i) => new Message
+        var rows = messages.Select((m, i) => new Message
         {
             ChatId = chat.Id,
             Role = m.Role,
@@ -64,7 +67,8 @@ internal static class MergeStore
             Provider = m.Provider,
             Model = m.Model,
             CreatedAt = first.AddTicks(TimeSpan.TicksPerMicrosecond * i),
-        }));
+        });
+        db.Chats.Add(chat);
         db.MergeHistory.Add(new MergeHistory
         {
             MergedChatId = chat.Id,
@@ -74,8 +78,18 @@ internal static class MergeStore
             Mode = job.Mode,
             CreatedAt = now,
         });
-        using (await db.WriteTurnAsync(cancellationToken))
+
+        using var turn = await db.WriteTurnAsync(cancellationToken);
+        if (db is not SqliteChatMergeDbContext)
+        {
+            db.Messages.AddRange(rows);
             await db.SaveChangesAsync(cancellationToken);
+            return chat;
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        SqliteMessageWriter.InsertAll((SqliteTransaction)transaction.GetDbTransaction(), rows);
+        await transaction.CommitAsync(cancellationToken);
         return chat;
     }
 }
