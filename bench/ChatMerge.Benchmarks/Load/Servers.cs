@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using ChatMerge.Data;
 
 namespace ChatMerge.Benchmarks.Load;
 
@@ -51,6 +53,8 @@ internal static class Servers
         return (process, new Uri($"http://127.0.0.1:{port}"));
     }
 
+    private static readonly string RunKeyRingSecret = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
+
     /// <summary>Starts the server and waits for /health; returns the time from process start to the first healthy answer.</summary>
     public static async Task<(ChildProcess Process, Uri Url, TimeSpan StartUp)> StartServerAsync(
         string serverDll, HttpClient http, Uri simulator, string databaseUrl, string workingDirectory)
@@ -75,6 +79,11 @@ internal static class Servers
             // Warnings only: a log line per request would measure the console, not the relay.
             ["Logging__LogLevel__Default"] = "Warning",
         };
+        // On PostgreSQL the key ring lives in the database, sealed with a secret the server requires; the
+        // benchmark's database is a scratch one, so a secret of this run's own does (unless one is given).
+        if (DatabaseSettings.Parse(databaseUrl).Provider == DatabaseProvider.PostgreSql
+            && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CHATMERGE_KEY_RING_SECRET")))
+            environment["CHATMERGE_KEY_RING_SECRET"] = RunKeyRingSecret;
         var started = Stopwatch.GetTimestamp();
         // A scratch working directory: the server reads a .env from there, and the developer's must not leak in.
         var process = ChildProcess.Start("dotnet", [serverDll], environment, workingDirectory);
