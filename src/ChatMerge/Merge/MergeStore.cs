@@ -37,9 +37,10 @@ internal static class MergeStore
 
     /// <summary>
     /// The new chat, its messages and the merge record in one transaction: a cancelled or failed save
-    /// leaves nothing behind. On SQLite the messages go in through one prepared statement
-    /// (<see cref="SqliteMessageWriter.InsertAll"/>) in EF Core's transaction; on PostgreSQL in one
-    /// SaveChanges, which batches them.
+    /// leaves nothing behind. The chat and the record go through EF Core; the messages, thousands of
+    /// them, in the same transaction through one prepared statement on SQLite
+    /// (<see cref="SqliteMessageWriter.InsertAll"/>) or one binary COPY on PostgreSQL
+    /// (<see cref="PostgresMessageCopy"/>).
     /// </summary>
     public static async Task<Chat> SaveAsync(
         ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
@@ -80,15 +81,12 @@ internal static class MergeStore
         });
 
         using var turn = await db.WriteTurnAsync(cancellationToken);
-        if (db is not SqliteChatMergeDbContext)
-        {
-            db.Messages.AddRange(rows);
-            await db.SaveChangesAsync(cancellationToken);
-            return chat;
-        }
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        SqliteMessageWriter.InsertAll((SqliteTransaction)transaction.GetDbTransaction(), rows);
+        if (db is SqliteChatMergeDbContext)
+            SqliteMessageWriter.InsertAll((SqliteTransaction)transaction.GetDbTransaction(), rows);
+        else
+            await PostgresMessageCopy.WriteAsync(db.Database.GetDbConnection(), rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return chat;
     }
