@@ -12,7 +12,7 @@ namespace ChatMerge.Data;
 /// write at most. A caller's task completes when its messages are committed; without contention the
 /// caller writes its own messages, with no hand-off.
 /// </summary>
-internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceScopeFactory scopes, ILogger<ChatMessages> logger) : IDisposable
+internal sealed partial class ChatMessages(DatabaseSettings settings, ILogger<ChatMessages> logger) : IDisposable
 {
     /// <summary>Messages per transaction at most; the rest go in the next one.</summary>
     private const int BatchMessages = 256;
@@ -139,24 +139,9 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, IServiceSc
         // In id order, so that two instances' batches on PostgreSQL lock the same chats in the same order.
         var counts = batch.GroupBy(p => p.ChatId).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(p => p.Messages.Count)));
         if (_sqlite is not null)
-        {
             await _sqlite.CommitAsync(messages, counts);
-            return;
-        }
-
-        // PostgreSQL, through EF Core.
-        var now = DateTime.UtcNow;
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
-        await using var transaction = await db.Database.BeginTransactionAsync();
-        db.Messages.AddRange(messages);
-        await db.SaveChangesAsync();
-        foreach (var (chatId, added) in counts)
-        {
-            // Plain SQL (parameters all the same): ExecuteUpdate would rebuild its expression tree on every write.
-            await db.Database.ExecuteSqlAsync($"UPDATE chats SET message_count = message_count + {added}, updated_at = {now} WHERE id = {chatId}");
-        }
-        await transaction.CommitAsync();
+        else
+            await PostgresMessages.CommitAsync(settings.ConnectionString, messages, counts);
     }
 
     public void Dispose() => _sqlite?.Dispose();

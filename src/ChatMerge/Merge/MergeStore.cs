@@ -40,7 +40,7 @@ internal static class MergeStore
     /// leaves nothing behind. The chat and the record go through EF Core; the messages, thousands of
     /// them, in the same transaction through one prepared statement on SQLite
     /// (<see cref="SqliteMessageWriter.InsertAll"/>) or one binary COPY on PostgreSQL
-    /// (<see cref="PostgresMessageCopy"/>).
+    /// (<see cref="PostgresMessages.CopyAsync"/>).
     /// </summary>
     public static async Task<Chat> SaveAsync(
         ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
@@ -81,12 +81,14 @@ internal static class MergeStore
         });
 
         using var turn = await db.WriteTurnAsync(cancellationToken);
+        // No savepoint before SaveChanges (a round trip): a failed save fails the whole transaction here.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         if (db is SqliteChatMergeDbContext)
             SqliteMessageWriter.InsertAll((SqliteTransaction)transaction.GetDbTransaction(), rows);
         else
-            await PostgresMessageCopy.WriteAsync(db.Database.GetDbConnection(), rows, cancellationToken);
+            await PostgresMessages.CopyAsync(db.Database.GetDbConnection(), rows, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return chat;
     }
