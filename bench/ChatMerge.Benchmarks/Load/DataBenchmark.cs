@@ -47,29 +47,22 @@ internal sealed class DataBenchmark(LoadSettings settings, HttpClient http, Uri 
     }
 
     /// <summary>GET /api/chats (all of them) end to end: the time until the last byte arrived.</summary>
-    public async Task<Stats> ListAsync()
-    {
-        var list = await http.GetFromJsonAsync<JsonElement>(new Uri(server, "/api/chats"));
-        if (list.GetArrayLength() != settings.ListChats)
-            throw new InvalidOperationException($"GET /api/chats listed {list.GetArrayLength()} chats, not {settings.ListChats}.");
-        return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, "/api/chats")));
-    }
+    public Task<Stats> ListAsync() => TimeGetAsync("/api/chats", list => list.GetArrayLength(), settings.ListChats);
 
-    public async Task<Stats> LongChatAsync()
-    {
-        var chat = await http.GetFromJsonAsync<JsonElement>(new Uri(server, $"/api/chats/{_longChat}"));
-        if (chat.GetProperty("messages").GetArrayLength() != settings.LongChatMessages)
-            throw new InvalidOperationException("The long chat came back with a different number of messages.");
-        return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}")));
-    }
+    public Task<Stats> LongChatAsync() =>
+        TimeGetAsync($"/api/chats/{_longChat}", chat => chat.GetProperty("messages").GetArrayLength(), settings.LongChatMessages);
 
     /// <summary>GET /api/chats/{id}/messages of the long chat: the messages alone.</summary>
-    public async Task<Stats> LongChatMessagesAsync()
+    public Task<Stats> LongChatMessagesAsync() =>
+        TimeGetAsync($"/api/chats/{_longChat}/messages", messages => messages.GetArrayLength(), settings.LongChatMessages);
+
+    /// <summary>Checks once that <paramref name="path"/> answers with the seeded number of items, then times it end to end.</summary>
+    private async Task<Stats> TimeGetAsync(string path, Func<JsonElement, int> count, int expected)
     {
-        var messages = await http.GetFromJsonAsync<JsonElement>(new Uri(server, $"/api/chats/{_longChat}/messages"));
-        if (messages.GetArrayLength() != settings.LongChatMessages)
-            throw new InvalidOperationException("The long chat's messages came back with a different number of messages.");
-        return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, $"/api/chats/{_longChat}/messages")));
+        var found = count(await http.GetFromJsonAsync<JsonElement>(new Uri(server, path)));
+        if (found != expected)
+            throw new InvalidOperationException($"GET {path} answered with {found} items, not {expected}.");
+        return await TimeAsync(() => http.GetByteArrayAsync(new Uri(server, path)));
     }
 
     /// <summary>The list through EF Core, in this process: the path on PostgreSQL (SQLite streams its rows to JSON).</summary>

@@ -37,37 +37,28 @@ internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId)
         var lineage = await ChatQueries.LineageAsync(db, chatId, cancellationToken);
 
         var connection = SqliteRows.Handle(db);
-        // One snapshot for the count and the messages; read only, so it ends with a rollback.
-        SqliteRows.Check(raw.sqlite3_exec(connection, "BEGIN"), connection);
-        try
-        {
-            using var count = SqliteRows.Prepare(connection, Count);
-            using var messages = SqliteRows.Prepare(connection, Messages);
-            SqliteRows.Check(raw.sqlite3_bind_text(count, 1, SqliteMessageWriter.Id(chatId)), connection);
-            SqliteRows.Check(raw.sqlite3_bind_text(messages, 1, SqliteMessageWriter.Id(chatId)), connection);
-            SqliteRows.Step(count, connection);
+        // One snapshot for the count and the messages.
+        using var snapshot = SqliteRows.BeginSnapshot(connection);
+        using var count = SqliteRows.Prepare(connection, Count, chatId);
+        using var messages = SqliteRows.Prepare(connection, Messages, chatId);
+        SqliteRows.Step(count, connection);
 
-            var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            await using var writer = SqliteRows.StartJson(context, json);
-            writer.WriteStartObject();
-            writer.WriteString(Names.Id, chat.Id);
-            writer.WriteString(Names.Title, chat.Title);
-            writer.WriteString(Names.Provider, chat.Provider);
-            writer.WriteString(Names.Model, chat.Model);
-            writer.WriteString(Names.SystemPrompt, chat.SystemPrompt);
-            writer.WriteString(Names.CreatedAt, chat.CreatedAt);
-            writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
-            writer.WriteNumber(Names.MessageCount, raw.sqlite3_column_int(count, 0));
-            writer.WritePropertyName(Names.Messages);
-            await WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
-            writer.WritePropertyName(Names.MergedFrom);
-            JsonSerializer.Serialize(writer, lineage, json);
-            writer.WriteEndObject();
-        }
-        finally
-        {
-            raw.sqlite3_exec(connection, "ROLLBACK");
-        }
+        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        await using var writer = SqliteRows.StartJson(context, json);
+        writer.WriteStartObject();
+        writer.WriteString(Names.Id, chat.Id);
+        writer.WriteString(Names.Title, chat.Title);
+        writer.WriteString(Names.Provider, chat.Provider);
+        writer.WriteString(Names.Model, chat.Model);
+        writer.WriteString(Names.SystemPrompt, chat.SystemPrompt);
+        writer.WriteString(Names.CreatedAt, chat.CreatedAt);
+        writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
+        writer.WriteNumber(Names.MessageCount, raw.sqlite3_column_int(count, 0));
+        writer.WritePropertyName(Names.Messages);
+        await WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
+        writer.WritePropertyName(Names.MergedFrom);
+        JsonSerializer.Serialize(writer, lineage, json);
+        writer.WriteEndObject();
     }
 
     /// <summary>The rows of <see cref="Messages"/>, as a JSON array.</summary>

@@ -21,27 +21,17 @@ internal sealed class SqliteChatMessages(SqliteChatMergeDbContext db, Guid chatI
         var cancellationToken = context.RequestAborted;
         await using var open = await db.OpenConnectionAsync(cancellationToken);
         var connection = SqliteRows.Handle(db);
-        // One snapshot for the chat and its messages; read only, so it ends with a rollback.
-        SqliteRows.Check(raw.sqlite3_exec(connection, "BEGIN"), connection);
-        try
+        using var snapshot = SqliteRows.BeginSnapshot(connection);
+        using var exists = SqliteRows.Prepare(connection, Exists, chatId);
+        if (!SqliteRows.Step(exists, connection))
         {
-            using var exists = SqliteRows.Prepare(connection, Exists);
-            SqliteRows.Check(raw.sqlite3_bind_text(exists, 1, SqliteMessageWriter.Id(chatId)), connection);
-            if (!SqliteRows.Step(exists, connection))
-            {
-                await ChatQueries.ChatNotFound(chatId).ExecuteAsync(context);
-                return;
-            }
+            await ChatQueries.ChatNotFound(chatId).ExecuteAsync(context);
+            return;
+        }
 
-            using var messages = SqliteRows.Prepare(connection, SqliteChatDetail.Messages);
-            SqliteRows.Check(raw.sqlite3_bind_text(messages, 1, SqliteMessageWriter.Id(chatId)), connection);
-            var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
-            await using var writer = SqliteRows.StartJson(context, json);
-            await SqliteChatDetail.WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
-        }
-        finally
-        {
-            raw.sqlite3_exec(connection, "ROLLBACK");
-        }
+        using var messages = SqliteRows.Prepare(connection, SqliteChatDetail.Messages, chatId);
+        var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        await using var writer = SqliteRows.StartJson(context, json);
+        await SqliteChatDetail.WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
     }
 }

@@ -52,6 +52,26 @@ internal static class SqliteRows
         return statement;
     }
 
+    /// <summary>A statement whose parameter ?1 is the chat's id, as EF Core stores it.</summary>
+    public static sqlite3_stmt Prepare(sqlite3 connection, string sql, Guid chatId)
+    {
+        var statement = Prepare(connection, sql);
+        Check(raw.sqlite3_bind_text(statement, 1, SqliteMessageWriter.Id(chatId)), connection);
+        return statement;
+    }
+
+    /// <summary>One snapshot for several reads; read only, so it ends with a rollback when disposed.</summary>
+    public static Snapshot BeginSnapshot(sqlite3 connection)
+    {
+        Check(raw.sqlite3_exec(connection, "BEGIN"), connection);
+        return new Snapshot(connection);
+    }
+
+    public readonly struct Snapshot(sqlite3 connection) : IDisposable
+    {
+        public void Dispose() => raw.sqlite3_exec(connection, "ROLLBACK");
+    }
+
     /// <summary>Moves to the next row; false after the last.</summary>
     public static bool Step(sqlite3_stmt statement, sqlite3 connection)
     {

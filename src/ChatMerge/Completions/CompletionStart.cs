@@ -47,16 +47,8 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
     private static CompletionStart? ReadSqlite(sqlite3 connection, Guid chatId)
     {
         using var reads = new SqliteReads(connection);
-        SqliteRows.Check(raw.sqlite3_exec(connection, "BEGIN"), connection);
-        try
-        {
-            return reads.Read(chatId);
-        }
-        finally
-        {
-            // Read only: the snapshot ends without writing anything.
-            raw.sqlite3_exec(connection, "ROLLBACK");
-        }
+        using var snapshot = SqliteRows.BeginSnapshot(connection);
+        return reads.Read(chatId);
     }
 
     /// <summary>
