@@ -6,13 +6,15 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace ChatMerge.Hosting;
 
-internal enum Access { Allowed, NeedsToken, NotLocal }
+internal enum Access { Allowed, NeedsToken, NotLocal, NotLocalName }
 
 /// <summary>
 /// Who may use the API. Without CHATMERGE_API_TOKEN the server is in protected mode, as Redis
 /// is: it answers only clients on this machine, so a server started with defaults on 0.0.0.0
-/// cannot spend its owner's provider keys for strangers. With tokens every /api request must
-/// carry one of them. /health and /health/ready stay open for load balancers.
+/// cannot spend its owner's provider keys for strangers, and only requests addressed to it by
+/// 'localhost' or an IP address, so that a web page cannot reach it under a name of its own that
+/// resolves to 127.0.0.1 (DNS rebinding). With tokens every /api and /metrics request must carry
+/// one of them. /health and /health/ready stay open for load balancers.
 /// </summary>
 internal sealed class AccessControl
 {
@@ -31,16 +33,30 @@ internal sealed class AccessControl
     public static AccessControl FromConfiguration(IConfiguration configuration) =>
         new(Split(configuration[TokenVariable]));
 
-    public Access Decide(string path, IPAddress? client, string? authorization)
+    public Access Decide(string path, IPAddress? client, string? authorization, string? host = null)
     {
         // Liveness and readiness stay open for load balancers, as the probes of another machine.
         if (path.Equals("/health", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/health/", StringComparison.OrdinalIgnoreCase))
             return Access.Allowed;
         if (!HasTokens)
-            return IsLocal(client) ? Access.Allowed : Access.NotLocal;
-        if (!path.StartsWith("/api", StringComparison.OrdinalIgnoreCase))
+            return !IsLocal(client) ? Access.NotLocal : IsLocalName(host) ? Access.Allowed : Access.NotLocalName;
+        if (!path.StartsWith("/api", StringComparison.OrdinalIgnoreCase) && !path.StartsWith(Telemetry.PrometheusPath, StringComparison.OrdinalIgnoreCase))
             return Access.Allowed;
         return IsValid(authorization) ? Access.Allowed : Access.NeedsToken;
+    }
+
+    /// <summary>
+    /// A Host header (without its port) that no other site's page can point at this machine:
+    /// none, an IP address, or 'localhost' and its subdomains, which browsers resolve to loopback themselves.
+    /// </summary>
+    public static bool IsLocalName(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+            return true;
+        var name = HostString.FromUriComponent(host).Host.TrimEnd('.');
+        return IPAddress.TryParse(name, out _) ||
+               name.Equals("localhost", StringComparison.OrdinalIgnoreCase) ||
+               name.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>No address means no network: a Unix socket or an in-process host.</summary>
@@ -71,6 +87,15 @@ internal sealed class AccessControl
             Title = "Protected mode",
             Detail = "ChatMerge is in protected mode: no API token is configured, so it serves only clients on the same machine. " +
                      $"To open it to the network, set {TokenVariable} to a long random secret (e.g. `openssl rand -hex 32`) and send " +
+                     "'Authorization: Bearer <token>' with every /api request.",
+        },
+        Access.NotLocalName => new ProblemDetails
+        {
+            Status = StatusCodes.Status403Forbidden,
+            Title = "Protected mode",
+            Detail = "ChatMerge is in protected mode: no API token is configured, so it answers only requests addressed to " +
+                     "'localhost' or an IP address (a web page could otherwise reach it under a name of its own). " +
+                     $"To serve it under a host name, set {TokenVariable} to a long random secret and send " +
                      "'Authorization: Bearer <token>' with every /api request.",
         },
         _ => new ProblemDetails
@@ -119,7 +144,8 @@ internal static class AccessControlSetup
         var access = app.Services.GetRequiredService<AccessControl>();
         app.Use(async (context, next) =>
         {
-            var decision = access.Decide(context.Request.Path, context.Connection.RemoteIpAddress, context.Request.Headers.Authorization);
+            var request = context.Request;
+            var decision = access.Decide(request.Path, context.Connection.RemoteIpAddress, request.Headers.Authorization, request.Headers.Host);
             if (decision == Access.Allowed)
             {
                 await next(context);

@@ -49,6 +49,9 @@ internal static class RateLimits
         {
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
+                // A load balancer or a scraper behind the clients' proxy shares their address; its probes must not fail with them.
+                if (Telemetry.IsProbe(context.Request.Path))
+                    return RateLimitPartition.GetNoLimiter("probes");
                 var stream = IsStream(context.Request);
                 var client = context.Connection.RemoteIpAddress?.ToString() ?? "local";
                 return RateLimitPartition.GetFixedWindowLimiter((stream ? "streams|" : "requests|") + client, _ => new FixedWindowRateLimiterOptions

@@ -79,8 +79,8 @@ internal static partial class Telemetry
         return app;
     }
 
-    /// <summary>Load balancer probes and scrapes would drown the traces that matter.</summary>
-    private static bool IsProbe(PathString path) =>
+    /// <summary>Health probes and metric scrapes: not traced (they would drown the traces that matter) nor counted against a client's rate limit.</summary>
+    public static bool IsProbe(PathString path) =>
         path.StartsWithSegments("/health") || path.StartsWithSegments(PrometheusPath);
 
     internal static bool IsTrue(string? value) =>

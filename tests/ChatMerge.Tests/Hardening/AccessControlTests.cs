@@ -38,6 +38,43 @@ public sealed class AccessControlTests
         Assert.Equal(Access.NotLocal, Open.Decide("/api/chats", remote, null));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("localhost")]
+    [InlineData("localhost:8000")]
+    [InlineData("LOCALHOST.:8000")]
+    [InlineData("chat.localhost:8000")]
+    [InlineData("127.0.0.1:8000")]
+    [InlineData("192.168.1.20")]
+    [InlineData("[::1]:8000")]
+    public void Without_a_token_a_request_addressed_to_localhost_or_an_address_is_served(string? host) =>
+        Assert.Equal(Access.Allowed, Open.Decide("/api/chats", IPAddress.Loopback, null, host));
+
+    [Theory]
+    [InlineData("attacker.example")]
+    [InlineData("attacker.example:8000")]
+    [InlineData("127.0.0.1.nip.io:8000")]
+    [InlineData("localhost.attacker.example")]
+    public void Without_a_token_a_request_addressed_to_another_name_is_refused_even_from_loopback(string host)
+    {
+        // A page of attacker.example that rebinds its name to 127.0.0.1 reaches the server from loopback.
+        Assert.Equal(Access.NotLocalName, Open.Decide("/api/chats", IPAddress.Loopback, null, host));
+        Assert.Equal(Access.Allowed, Open.Decide("/health", IPAddress.Loopback, null, host));
+        Assert.Equal(Access.Allowed, WithTokens.Decide("/api/chats", IPAddress.Loopback, "Bearer first-token-0123456789", host));
+        var problem = AccessControl.Problem(Access.NotLocalName);
+        Assert.Equal(403, problem.Status);
+        Assert.Contains("CHATMERGE_API_TOKEN", problem.Detail);
+    }
+
+    [Fact]
+    public void With_tokens_metrics_need_one_like_the_api()
+    {
+        var remote = IPAddress.Parse("203.0.113.5");
+        Assert.Equal(Access.NeedsToken, WithTokens.Decide("/metrics", remote, null));
+        Assert.Equal(Access.Allowed, WithTokens.Decide("/metrics", remote, "Bearer second-token-9876543210"));
+        Assert.Equal(Access.Allowed, WithTokens.Decide("/docs", remote, null));
+    }
+
     [Fact]
     public void Protected_mode_detail_says_how_to_set_a_token()
     {

@@ -24,6 +24,9 @@ public sealed class RateLimitTests(TinyBudgetServerFixture server) : IClassFixtu
         var refused = await server.Client.GetAsync("/api/chats");
         await HttpAssert.ProblemAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.True(refused.Headers.Contains("Retry-After"));
+        // A load balancer sharing the client's address still sees the server healthy.
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/health/ready")).StatusCode);
 
         // The refused stream stored nothing.
         Assert.Equal(2 * TinyBudgetServerFixture.Streams,

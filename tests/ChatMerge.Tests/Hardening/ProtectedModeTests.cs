@@ -40,6 +40,17 @@ public sealed class ProtectedModeTests(TrustedProxyServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task Local_client_addressing_the_server_by_a_foreign_name_gets_403()
+    {
+        using var request = From("127.0.0.1", HttpMethod.Get, "/api/chats");
+        request.Headers.Host = "rebound.attacker.example:8000";
+
+        var detail = await HttpAssert.ProblemAsync(await server.Client.SendAsync(request), HttpStatusCode.Forbidden);
+
+        Assert.Contains("'localhost' or an IP address", detail);
+    }
+
+    [Fact]
     public async Task Local_client_behind_the_proxy_is_served()
     {
         using var request = From("127.0.0.1", HttpMethod.Get, "/api/chats");
