@@ -1,8 +1,13 @@
+using System.Text;
+
 namespace ChatMerge.Hosting;
 
 /// <summary>
-/// Reads a <c>.env</c> file (KEY=VALUE lines, # comments, optional quotes, optional <c>export</c>)
-/// into the process environment. Variables already set win, as with python-dotenv.
+/// Reads a <c>.env</c> file into the process environment, as python-dotenv reads one line:
+/// <c>KEY=VALUE</c>, an optional <c>export</c>, <c>#</c> comments on their own line or after a
+/// value (unquoted values end at a <c>#</c> after whitespace), and values in single quotes (taken
+/// as written) or double quotes (with <c>\n</c>, <c>\t</c>, <c>\"</c> and <c>\\</c> escapes).
+/// Variables already set win.
 /// </summary>
 internal static class DotEnv
 {
@@ -29,13 +34,53 @@ internal static class DotEnv
             var eq = line.IndexOf('=');
             if (eq <= 0)
                 continue;
-            var key = line[..eq].Trim();
-            var value = line[(eq + 1)..].Trim();
-            if (value.Length >= 2 && (value[0] == '"' || value[0] == '\'') && value[^1] == value[0])
-                value = value[1..^1];
-            else if (value.IndexOf(" #", StringComparison.Ordinal) is var hash and >= 0)
-                value = value[..hash].TrimEnd();
-            yield return (key, value);
+            yield return (line[..eq].Trim(), Value(line.AsSpan(eq + 1).Trim()));
         }
     }
+
+    private static string Value(ReadOnlySpan<char> text)
+    {
+        if (text.Length > 0 && text[0] is '"' or '\'' && Quoted(text) is { } quoted)
+            return quoted;
+        for (var i = 1; i < text.Length; i++)
+        {
+            if (text[i] == '#' && char.IsWhiteSpace(text[i - 1]))
+                return text[..i].TrimEnd().ToString();
+        }
+        return text.ToString();
+    }
+
+    /// <summary>The value between the quotes, or null when the closing quote is missing or followed by more than a comment.</summary>
+    private static string? Quoted(ReadOnlySpan<char> text)
+    {
+        var quote = text[0];
+        var value = new StringBuilder(text.Length);
+        for (var i = 1; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == quote)
+            {
+                var rest = text[(i + 1)..].TrimStart();
+                return rest.IsEmpty || rest[0] == '#' ? value.ToString() : null;
+            }
+            if (c == '\\' && i + 1 < text.Length && Escaped(quote, text[i + 1]) is { } escaped)
+            {
+                value.Append(escaped);
+                i++;
+                continue;
+            }
+            value.Append(c);
+        }
+        return null;
+    }
+
+    private static char? Escaped(char quote, char next) => (quote, next) switch
+    {
+        (_, '\\') => '\\',
+        (_, var q) when q == quote => quote,
+        ('"', 'n') => '\n',
+        ('"', 't') => '\t',
+        ('"', 'r') => '\r',
+        _ => null,
+    };
 }
