@@ -75,14 +75,28 @@ internal static class ChatsApi
         if (request.Title is not null)
             chat.Title = string.IsNullOrWhiteSpace(request.Title) ? "New Chat" : request.Title.Trim();
         if (request.SystemPrompt is not null)
-            chat.SystemPrompt = request.SystemPrompt.Length == 0 ? null : request.SystemPrompt;
+            chat.SystemPrompt = string.IsNullOrWhiteSpace(request.SystemPrompt) ? null : request.SystemPrompt;
         if (request.Provider is not null)
             chat.Provider = request.Provider;
         if (request.Model is not null)
             chat.Model = request.Model.Trim();
-        chat.UpdatedAt = DateTime.UtcNow;
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok((await ChatQueries.DetailAsync(db, chatId, cancellationToken))!);
+        // A request that changes nothing does not move the chat to the top of the list.
+        if (db.ChangeTracker.HasChanges())
+        {
+            chat.UpdatedAt = DateTime.UtcNow;
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Deleted between the read and the write (PostgreSQL; SQLite's write turn orders them).
+                return ChatQueries.ChatNotFound(chatId);
+            }
+        }
+        return await ChatQueries.DetailAsync(db, chatId, cancellationToken) is { } detail
+            ? TypedResults.Ok(detail)
+            : ChatQueries.ChatNotFound(chatId);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string id, ChatMergeDbContext db, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -36,9 +37,35 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     {
         if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
             return "Request body too large.";
-        // The framework's message names the parameter; the inner JSON error says what is wrong and where.
-        return bad.InnerException is JsonException json ? $"{bad.Message} {json.Message}" : bad.Message;
+        // The framework's own texts name C# parameters and types; the client shows the detail to people.
+        if (bad.InnerException is JsonException json)
+            return "Invalid JSON body: " + Describe(json);
+        if (bad.Message.Contains("no body was provided", StringComparison.Ordinal) || bad.Message.Contains("not provided from body", StringComparison.Ordinal))
+            return "The request needs a JSON body.";
+        if (FailedBinding().Match(bad.Message) is { Success: true } binding)
+        {
+            var expected = binding.Groups["type"].Value.Contains("int", StringComparison.OrdinalIgnoreCase) ? " (a whole number is expected)" : "";
+            return $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(binding.Groups["name"].Value)} cannot be '{binding.Groups["value"].Value}'{expected}.";
+        }
+        return bad.Message;
     }
+
+    private static string Describe(JsonException json)
+    {
+        if (UnknownMember().Match(json.Message) is { Success: true } unknown)
+            return $"unknown field '{unknown.Groups["name"].Value}'.";
+        // Errors thrown while reading a value carry the path apart from the message.
+        var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) && !json.Message.Contains("Path:", StringComparison.Ordinal)
+            ? path[2..] + ": "
+            : "";
+        return field + json.Message;
+    }
+
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>\w+)" from "(?<value>.*)"\.$""")]
+    private static partial Regex FailedBinding();
+
+    [GeneratedRegex("""^The JSON property '(?<name>.*)' could not be mapped to any \.NET member""")]
+    private static partial Regex UnknownMember();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, string path);

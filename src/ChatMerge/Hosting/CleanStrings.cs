@@ -23,7 +23,8 @@ internal sealed class CleanStrings : JsonConverter<string>
         }
         catch (InvalidOperationException)
         {
-            throw new JsonException("Strings must be valid Unicode text (a lone surrogate is not).");
+            // Bytes that are not UTF-8, or an escaped lone surrogate the reader cannot decode.
+            throw new JsonException("Strings must be valid Unicode text in UTF-8.");
         }
         for (var i = 0; i < value.Length; i++)
         {

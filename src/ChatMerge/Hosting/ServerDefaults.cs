@@ -41,12 +41,20 @@ internal static class ServerDefaults
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsText.Fill);
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddValidation();
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        services.AddOpenApi(options =>
         {
-            document.Info.Title = "ChatMerge API";
-            document.Info.Description = "Multi-provider AI chat server with streaming completions and conversation merge.";
-            return Task.CompletedTask;
-        }));
+            options.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "ChatMerge API";
+                document.Info.Description = "Multi-provider AI chat server with streaming completions and conversation merge.";
+                return Task.CompletedTask;
+            });
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                OpenApiTypes.Describe(schema, context);
+                return Task.CompletedTask;
+            });
+        });
 
         var origins = (builder.Configuration["CORS_ORIGINS"] ?? "")
             .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -37,21 +37,36 @@ internal static class ApiKeysApi
             return Problems.BadRequest("api_key must not contain spaces or control characters.");
 
         using var turn = await db.WriteTurnAsync(cancellationToken);
-        var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Provider == request.Provider, cancellationToken);
-        if (existing is null)
+        // On PostgreSQL another instance (or request) may store or delete the same provider's key
+        // between the read and the write: the unique index or the lost row refuses the write, and
+        // the next attempt reads what won. SQLite's write turn makes the first attempt the only one.
+        for (var attempt = 1; ; attempt++)
         {
-            existing = new ApiKey { Provider = request.Provider, EncryptedKey = vault.Protect(key) };
-            db.ApiKeys.Add(existing);
+            var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Provider == request.Provider, cancellationToken);
+            if (existing is null)
+            {
+                existing = new ApiKey { Provider = request.Provider, EncryptedKey = vault.Protect(key) };
+                db.ApiKeys.Add(existing);
+            }
+            else
+            {
+                existing.EncryptedKey = vault.Protect(key);
+                existing.IsActive = true;
+                existing.UpdatedAt = DateTime.UtcNow;
+            }
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return TypedResults.Created($"/api/api-keys/{existing.Id}", ToResponse(existing));
+            }
+            catch (DbUpdateException) when (attempt < MaxStoreAttempts)
+            {
+                db.ChangeTracker.Clear();
+            }
         }
-        else
-        {
-            existing.EncryptedKey = vault.Protect(key);
-            existing.IsActive = true;
-            existing.UpdatedAt = DateTime.UtcNow;
-        }
-        await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/api-keys/{existing.Id}", ToResponse(existing));
     }
+
+    private const int MaxStoreAttempts = 3;
 
     private static async Task<Ok<List<ApiKeyResponse>>> List(ChatMergeDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.ApiKeys.AsNoTracking()

@@ -33,7 +33,7 @@ internal static class KeyValidation
             return TypedResults.Ok(new ValidateApiKeyResponse(false, request.Provider, Error: e.Message));
         }
         if (key is null)
-            return Problems.BadRequest(KeyVault.MissingKeyMessage(request.Provider));
+            return TypedResults.Ok(new ValidateApiKeyResponse(false, request.Provider, Error: KeyVault.MissingKeyMessage(request.Provider)));
 
         try
         {

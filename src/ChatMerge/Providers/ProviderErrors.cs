@@ -31,7 +31,7 @@ internal static class ProviderErrors
             AnthropicApiException anthropic => Status(name, (int)anthropic.StatusCode, Theirs(anthropic.ApiMessage ?? anthropic.Message)),
             AnthropicSseException sse => $"{name} reported an error mid-answer: {(sse.ApiMessage is { } m ? Theirs(m) : "stream error")}.",
             AnthropicInvalidDataException => $"{name} sent a malformed stream.",
-            GeminiException { IsAuthError: true } => $"{name} rejected the API key. Check the key stored for {provider}.",
+            GeminiException { IsAuthError: true } => $"{name} rejected the API key. Check that the key is right and still active.",
             GeminiException { StatusCode: { } status } gemini => Status(name, status, Theirs(gemini.Message)),
             GeminiException gemini => $"{name} stream failed: {Theirs(gemini.Message)}",
             StreamStalledException stalled => $"{name} stopped sending for {stalled.Idle.TotalSeconds:0} s; the answer was given up.",
@@ -53,7 +53,7 @@ internal static class ProviderErrors
 
     private static string Status(string name, int status, string? providerMessage) => status switch
     {
-        401 or 403 => $"{name} rejected the API key ({status}). Check the key stored for this provider.",
+        401 or 403 => $"{name} rejected the API key ({status}). Check that the key is right and still active.",
         429 => $"{name} rate limit or quota reached (429). Try again later.",
         529 => $"{name} is overloaded (529). Try again later.",
         >= 500 => $"{name} is unavailable ({status}). Try again later.",

@@ -165,6 +165,50 @@ public sealed class ChatsApiTests(ServerFixture server) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task Patch_that_changes_nothing_leaves_the_chat_where_it_was_in_the_list()
+    {
+        var chat = await server.CreateChatAsync(title: "steady");
+        var id = chat.GetProperty("id").GetString();
+        var updatedAt = chat.GetProperty("updated_at").GetString();
+
+        var same = await HttpAssert.JsonAsync(await Client.PatchJsonAsync($"/api/chats/{id}", new { title = "steady" }));
+        var empty = await HttpAssert.JsonAsync(await Client.PatchJsonAsync($"/api/chats/{id}", new { }));
+
+        Assert.Equal(updatedAt, same.GetProperty("updated_at").GetString());
+        Assert.Equal(updatedAt, empty.GetProperty("updated_at").GetString());
+        var changed = await HttpAssert.JsonAsync(await Client.PatchJsonAsync($"/api/chats/{id}", new { title = "moved" }));
+        Assert.NotEqual(updatedAt, changed.GetProperty("updated_at").GetString());
+    }
+
+    [Fact]
+    public async Task Patch_with_a_blank_system_prompt_clears_it_as_create_does()
+    {
+        var id = (await server.CreateChatAsync(systemPrompt: "old prompt")).GetProperty("id").GetString();
+
+        var chat = await HttpAssert.JsonAsync(await Client.PatchJsonAsync($"/api/chats/{id}", new { system_prompt = "   " }));
+
+        Assert.Equal(JsonValueKind.Null, chat.GetProperty("system_prompt").ValueKind);
+    }
+
+    [Fact]
+    public async Task Patch_racing_a_delete_answers_404_never_500()
+    {
+        // On PostgreSQL the chat can go between the PATCH's read and its write.
+        for (var i = 0; i < 25; i++)
+        {
+            var id = (await server.CreateChatAsync()).GetProperty("id").GetString();
+            var patch = Client.PatchJsonAsync($"/api/chats/{id}", new { title = $"race {i}" });
+            var delete = Client.DeleteAsync($"/api/chats/{id}");
+            var (patched, deleted) = (await patch, await delete);
+
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            Assert.True(patched.StatusCode is HttpStatusCode.OK or HttpStatusCode.NotFound, $"PATCH answered {(int)patched.StatusCode}");
+            if (patched.StatusCode == HttpStatusCode.OK)
+                Assert.Equal($"race {i}", (await HttpAssert.JsonAsync(patched)).GetProperty("title").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Patch_can_switch_provider_and_model_to_continue_with_another_model()
     {
         var id = (await server.CreateChatAsync("openai", "gpt-4o")).GetProperty("id").GetString();
@@ -247,6 +291,25 @@ public sealed class ChatsApiTests(ServerFixture server) : IClassFixture<ServerFi
         var before = await server.QueryScalarAsync<long>("SELECT COUNT(*) FROM chats");
         await HttpAssert.ProblemAsync(await Client.PostJsonTextAsync("/api/chats", body), HttpStatusCode.BadRequest);
         Assert.Equal(before, await server.QueryScalarAsync<long>("SELECT COUNT(*) FROM chats"));
+    }
+
+    [Theory]
+    [InlineData("null", "The request needs a JSON body.")]
+    [InlineData("", "The request needs a JSON body.")]
+    [InlineData("{\"provider\":\"openai\",\"model\":\"m\",\"bogus\":1}", "Invalid JSON body: unknown field 'bogus'.")]
+    [InlineData("{\"provider\":\"openai\",\"model\":\"m\",\"title\":5}", "Invalid JSON body: title: Expected a string, not Number.")]
+    public async Task Bad_bodies_are_explained_in_the_clients_words(string body, string detail) =>
+        Assert.Equal(detail, await HttpAssert.ProblemAsync(await Client.PostJsonTextAsync("/api/chats", body), HttpStatusCode.BadRequest));
+
+    [Fact]
+    public async Task Validation_and_query_errors_name_fields_as_the_client_writes_them()
+    {
+        var tooLong = await HttpAssert.ProblemAsync(
+            await Client.PostAsJsonAsync("/api/chats", new { provider = "openai", model = "m", title = new string('t', 501) }), HttpStatusCode.BadRequest);
+        var notANumber = await HttpAssert.ProblemAsync(await Client.GetAsync("/api/chats?limit=abc"), HttpStatusCode.BadRequest);
+
+        Assert.Equal("title must be at most 500 characters long.", tooLong);
+        Assert.Equal("limit cannot be 'abc' (a whole number is expected).", notANumber);
     }
 
     [Fact]

@@ -37,6 +37,35 @@ public sealed class KeysAndModelsApiTests(ServerFixture server) : IClassFixture<
         Assert.Single(list.EnumerateArray(), k => k.GetProperty("provider").GetString() == "anthropic");
     }
 
+    [Fact]
+    public async Task Storing_a_providers_key_many_times_at_once_keeps_one_key()
+    {
+        // On PostgreSQL the stores race between reading the provider's key and inserting it.
+        var stores = Enumerable.Range(0, 12).Select(i => Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = $"racing-key-{i}" }));
+        var responses = await Task.WhenAll(stores);
+
+        var ids = new HashSet<string?>();
+        foreach (var response in responses)
+            ids.Add((await HttpAssert.JsonAsync(response, HttpStatusCode.Created)).GetProperty("id").GetString());
+        Assert.Single(ids);
+        var list = await HttpAssert.JsonAsync(await Client.GetAsync("/api/api-keys"));
+        Assert.Single(list.EnumerateArray(), k => k.GetProperty("provider").GetString() == "openai");
+    }
+
+    [Fact]
+    public async Task Validating_with_no_key_anywhere_says_invalid_and_how_to_add_one()
+    {
+        var keys = await HttpAssert.JsonAsync(await Client.GetAsync("/api/api-keys"));
+        foreach (var key in keys.EnumerateArray().Where(k => k.GetProperty("provider").GetString() == "gemini"))
+            await Client.DeleteAsync($"/api/api-keys/{key.GetProperty("id").GetString()}");
+
+        var result = await HttpAssert.JsonAsync(await Client.PostAsJsonAsync("/api/api-keys/validate", new { provider = "gemini" }));
+
+        Assert.False(result.GetProperty("valid").GetBoolean());
+        Assert.Equal("gemini", result.GetProperty("provider").GetString());
+        Assert.Contains("GOOGLE_API_KEY", result.GetProperty("error").GetString());
+    }
+
     [Theory]
     [InlineData("/api/api-keys")]
     [InlineData("/api/api-keys/")]
@@ -131,5 +160,21 @@ public sealed class KeysAndModelsApiTests(ServerFixture server) : IClassFixture<
         Assert.Subset(paths, new HashSet<string> { "/health", "/api/chats", "/api/chats/{id}", "/api/chats/{id}/messages", "/api/api-keys", "/api/api-keys/{id}", "/api/models" });
         var docs = await Client.GetAsync("/docs/");
         Assert.Equal(HttpStatusCode.OK, docs.StatusCode);
+    }
+
+    [Fact]
+    public async Task OpenApi_document_types_every_field_as_a_client_sends_it()
+    {
+        var doc = await HttpAssert.JsonAsync(await Client.GetAsync("/openapi/v1.json"));
+        var schemas = doc.GetProperty("components").GetProperty("schemas");
+        string Type(string schema, string property) => schemas.GetProperty(schema).GetProperty("properties").GetProperty(property).GetProperty("type") is var type &&
+            type.ValueKind == System.Text.Json.JsonValueKind.Array ? string.Join(",", type.EnumerateArray().Select(t => t.GetString())) : type.GetString()!;
+
+        Assert.Equal("string", Type("CreateChatRequest", "model"));
+        Assert.Equal("null,string", Type("CreateChatRequest", "system_prompt"));
+        Assert.Equal("integer", Type("ChatSummary", "message_count"));
+        Assert.Equal("null,number", Type("CompletionRequest", "temperature"));
+        var provider = schemas.GetProperty("CreateChatRequest").GetProperty("properties").GetProperty("provider");
+        Assert.Equal(["openai", "anthropic", "gemini"], provider.GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
     }
 }
