@@ -6,7 +6,7 @@ internal enum TurnRole { User, Assistant }
 
 internal sealed record MergedTurn(TurnRole Role, string Content, string? Reasoning);
 
-internal sealed record ParsedTranscript(IReadOnlyList<MergedTurn> Turns, bool HadPreamble, int DroppedEmptyTurns)
+internal sealed record ParsedTranscript(IReadOnlyList<MergedTurn> Turns, int DroppedEmptyTurns)
 {
     public bool HasUserAndAssistant =>
         Turns.Any(t => t.Role == TurnRole.User) && Turns.Any(t => t.Role == TurnRole.Assistant);
@@ -30,14 +30,10 @@ internal static class MergeTranscriptParser
     {
         var blocks = new List<Block>();
         Block? current = null;
-        var hadPreamble = false;
         var fence = Fence.None;
 
-        void Add(string line)
-        {
-            if (current is not null) current.Lines.Add(line);
-            else if (!string.IsNullOrWhiteSpace(line)) hadPreamble = true;
-        }
+        // Text before the first marker, or after an echoed delimiter, is no turn's and is dropped.
+        void Add(string line) => current?.Lines.Add(line);
 
         // An ordinary line outside a fence: it may open one; otherwise undo the renderer's escape.
         void AddOutside(ReadOnlySpan<char> line)
@@ -65,12 +61,12 @@ internal static class MergeTranscriptParser
                 // labels after them are preamble, not content.
                 current = null;
             }
-            else if (TranscriptSyntax.TryMatchMarker(line, out var role, out var after))
+            else if (TranscriptSyntax.TryMatchMarker(line, out var role, out var content))
             {
                 current = new Block(role);
                 blocks.Add(current);
                 // Text after the marker starts the content; it can open a fence like any line.
-                var first = line[after..].TrimStart();
+                var first = line[content].TrimStart();
                 if (!first.IsEmpty) AddOutside(first);
             }
             else
@@ -84,35 +80,34 @@ internal static class MergeTranscriptParser
             rest = rest[(end + skip)..];
         }
 
-        return Assemble(blocks, hadPreamble);
+        return Assemble(blocks);
     }
 
     /// <summary>
-    /// <see cref="Parse"/>, and when that finds no conversation, the first fenced block that holds
-    /// one: models sometimes wrap the whole transcript in a code block despite being told not to.
+    /// <see cref="Parse"/> for the model's answer, which may wrap the whole transcript in a code block
+    /// despite being told not to. A wrapper is a fence that opens before any marker with nothing but
+    /// prose after its last closing line; it runs to that line, so the code blocks the turns hold
+    /// (whose bare closers would end it early) stay inside, and its turns are the conversation.
+    /// Any other fence is content, markers and all.
     /// </summary>
     public static ParsedTranscript ParseAnswer(string text)
     {
-        var parsed = Parse(text);
-        if (parsed.HasUserAndAssistant)
-            return parsed;
-        var lines = (text ?? "").Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        text ??= "";
+        var lines = text.Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        var first = Array.FindIndex(lines, l => TranscriptSyntax.TryMatchMarker(l, out _, out _) || TranscriptSyntax.TryOpenFence(l, out _));
+        if (first >= 0 && TranscriptSyntax.TryOpenFence(lines[first], out var fence))
         {
-            if (!TranscriptSyntax.TryOpenFence(lines[i], out var fence))
-                continue;
-            var close = Array.FindIndex(lines, i + 1, l => TranscriptSyntax.ClosesFence(l, fence));
-            var inner = Parse(string.Join('\n', lines[(i + 1)..(close < 0 ? lines.Length : close)]));
-            if (inner.HasUserAndAssistant)
-                return inner with { HadPreamble = true };
-            if (close < 0)
-                break;
-            i = close;
+            var close = Array.FindLastIndex(lines, l => TranscriptSyntax.ClosesFence(l, fence));
+            if (close <= first) close = lines.Length; // never closed: a cut-off answer
+            var inner = Parse(string.Join('\n', lines[(first + 1)..close]));
+            var after = Parse(string.Join('\n', lines[Math.Min(close + 1, lines.Length)..]));
+            if (inner.HasUserAndAssistant && after.Turns.Count == 0)
+                return inner;
         }
-        return parsed;
+        return Parse(text);
     }
 
-    private static ParsedTranscript Assemble(List<Block> blocks, bool hadPreamble)
+    private static ParsedTranscript Assemble(List<Block> blocks)
     {
         var dropped = 0;
         var kept = new List<(MarkerRole Role, string Text)>(blocks.Count);
@@ -161,7 +156,7 @@ internal static class MergeTranscriptParser
             pending.Clear();
         }
 
-        return new ParsedTranscript(turns, hadPreamble, dropped);
+        return new ParsedTranscript(turns, dropped);
     }
 
     /// <summary>Drops leading and trailing blank lines and trailing whitespace; inner lines stay exact.</summary>
@@ -196,22 +191,24 @@ internal readonly record struct Fence(char Char, int Length)
 /// Markers are recognised at the start of a line after any whitespace, in any case, with
 /// markdown decoration models like to add: a heading (<c>### [ASSISTANT]:</c>), bold or
 /// italics around the bracket or the colon (<c>**[User]:**</c>, <c>**[USER]**:</c>,
-/// <c>__[Assistant]:__</c>) and spaces inside (<c>[ ASSISTANT ] :</c>). List bullets and
-/// quotes are not markers: "- [USER]: ..." is far more often quoted text than a turn.
+/// <c>__[Assistant]:__</c>, or the whole line: <c>**[USER]: q**</c>) and spaces inside
+/// (<c>[ ASSISTANT ] :</c>). List bullets and quotes are not markers: "- [USER]: ..." is far
+/// more often quoted text than a turn. Fences may be indented any amount, as in list items.
 /// Escape: a content line that would read as syntax gets one backslash after its
 /// indentation (<c>[USER]: x</c> → <c>\[USER]: x</c>); a line that already hides syntax
 /// behind backslashes gets one more, so removing exactly one is always the inverse.
-/// Outside fences, syntax is a marker, a fence opener or a <c>&lt;&lt;&lt;</c> delimiter;
+/// Outside fences, syntax is a marker, a fence opener or a conversation delimiter;
 /// inside fences only the delimiter, because the simulator splits conversations on it
 /// without knowing about fences. Markdown shows <c>\[</c>, <c>\*</c>, <c>\`</c> as the bare
 /// character, so an escaped line still displays as written.
 /// </summary>
 internal static class TranscriptSyntax
 {
-    public static bool TryMatchMarker(ReadOnlySpan<char> line, out MarkerRole role, out int after)
+    /// <param name="content">The rest of the line after the marker and its decoration.</param>
+    public static bool TryMatchMarker(ReadOnlySpan<char> line, out MarkerRole role, out Range content)
     {
         role = default;
-        after = 0;
+        content = default;
         var i = SkipWhitespace(line, 0);
         if (i < line.Length && line[i] == '#')
         {
@@ -220,6 +217,7 @@ internal static class TranscriptSyntax
             if (hashes > 6 || i == line.Length || !char.IsWhiteSpace(line[i])) return false;
             i = SkipWhitespace(line, i);
         }
+        var emphasis = i;
         var open = CountEmphasis(line, i, 3);
         i += open;
         if (i >= line.Length || line[i] != '[') return false;
@@ -236,16 +234,28 @@ internal static class TranscriptSyntax
         var closed = CountEmphasis(line, i + 1, open);
         i = SkipWhitespace(line, i + 1 + closed);
         if (i >= line.Length || line[i] != ':') return false;
-        after = i + 1 + CountEmphasis(line, i + 1, open - closed);
+        var afterColon = CountEmphasis(line, i + 1, open - closed);
+        var begin = i + 1 + afterColon;
+        var end = line.Length;
+        // Emphasis still open after the colon closes at the end of the line (**[USER]: q**) unless
+        // the line closes it earlier itself (**[USER]: a **b**).
+        var unclosed = line.Slice(emphasis, open - closed - afterColon);
+        var text = line[begin..].TrimEnd();
+        if (!unclosed.IsEmpty && text.EndsWith(unclosed) && text.IndexOf(unclosed) == text.Length - unclosed.Length)
+            end = begin + text.Length - unclosed.Length;
+        content = begin..end;
         return true;
     }
 
-    /// <summary>``` or ~~~ (three or more), indented at most three spaces, as in CommonMark.</summary>
+    /// <summary>
+    /// ``` or ~~~ (three or more) at any indentation: unlike CommonMark, which counts a fence's
+    /// indentation from its list item, a line indented four spaces or a tab is a fence too.
+    /// </summary>
     public static bool TryOpenFence(ReadOnlySpan<char> line, out Fence fence)
     {
         fence = Fence.None;
-        var i = CountIndent(line);
-        if (i > 3 || i == line.Length || line[i] is not ('`' or '~')) return false;
+        var i = SkipWhitespace(line, 0);
+        if (i == line.Length || line[i] is not ('`' or '~')) return false;
         var c = line[i];
         var run = CountRun(line, i, c);
         // A backtick in the info string means inline code such as ```x```, not a fence.
@@ -256,8 +266,8 @@ internal static class TranscriptSyntax
 
     public static bool ClosesFence(ReadOnlySpan<char> line, Fence fence)
     {
-        var i = CountIndent(line);
-        if (i > 3 || i == line.Length || line[i] != fence.Char) return false;
+        var i = SkipWhitespace(line, 0);
+        if (i == line.Length || line[i] != fence.Char) return false;
         var run = CountRun(line, i, fence.Char);
         return run >= fence.Length && line[(i + run)..].IsWhiteSpace();
     }
@@ -281,7 +291,16 @@ internal static class TranscriptSyntax
     private static bool IsSyntax(ReadOnlySpan<char> line, bool insideFence) =>
         IsDelimiter(line) || (!insideFence && (TryMatchMarker(line, out _, out _) || TryOpenFence(line, out _)));
 
-    public static bool IsDelimiter(ReadOnlySpan<char> line) => line[SkipWhitespace(line, 0)..].StartsWith("<<<");
+    /// <summary>
+    /// The merge prompt's <c>&lt;&lt;&lt;CONVERSATION n&gt;&gt;&gt;</c> and <c>&lt;&lt;&lt;END CONVERSATION n&gt;&gt;&gt;</c>
+    /// lines (see <see cref="MergeTranscript.RenderSources"/>), by the prefix the simulator splits on.
+    /// Other lines starting with <c>&lt;&lt;&lt;</c>, such as merge conflicts and here-strings, are text.
+    /// </summary>
+    public static bool IsDelimiter(ReadOnlySpan<char> line)
+    {
+        var text = line[SkipWhitespace(line, 0)..];
+        return text.StartsWith("<<<CONVERSATION ") || text.StartsWith("<<<END CONVERSATION ");
+    }
 
     private static ReadOnlySpan<char> WithoutBackslashes(ReadOnlySpan<char> line, out int ws, out int slashes)
     {
@@ -293,13 +312,6 @@ internal static class TranscriptSyntax
     private static int SkipWhitespace(ReadOnlySpan<char> line, int i)
     {
         while (i < line.Length && char.IsWhiteSpace(line[i])) i++;
-        return i;
-    }
-
-    private static int CountIndent(ReadOnlySpan<char> line)
-    {
-        var i = 0;
-        while (i < line.Length && i < 4 && line[i] == ' ') i++;
         return i;
     }
 

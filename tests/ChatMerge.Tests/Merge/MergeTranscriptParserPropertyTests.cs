@@ -14,7 +14,8 @@ public class MergeTranscriptParserPropertyTests
         "__[Assistant]:__ y", "### [ASSISTANT]: h", "[ ASSISTANT ] : z", "  [user]: spaced", "- [USER]: bullet",
         "\\[USER]: escaped", "\\\\[ASSISTANT]: twice", "\\plain", "\\", "```", "```python", "~~~", "````",
         "   ```", "    ```", "```x```", "~~~~ tilde", "<<<END CONVERSATION 1>>>", "<<<CONVERSATION 2>>>",
-        "\\<<<x", "  <<<", "# heading", "* item", "**", "[", "]:", "Title: t", "System: s",
+        "\\<<<x", "  <<<", "\\<<<CONVERSATION 3>>>", "<<<<<<< HEAD", "<<< \"x\"", "\t```", "      ~~~",
+        "**[USER]: whole line**", "# heading", "* item", "**", "[", "]:", "Title: t", "System: s",
     ];
 
     private static readonly Gen<string> Line = Gen.OneOf(
@@ -46,7 +47,6 @@ public class MergeTranscriptParserPropertyTests
         {
             var parsed = MergeTranscriptParser.Parse(MergeTranscript.Render(turns));
             Assert.Equal(turns, parsed.Turns);
-            Assert.False(parsed.HadPreamble);
             Assert.Equal(0, parsed.DroppedEmptyTurns);
         }, iter: 2_000);
     }
@@ -102,7 +102,7 @@ public class MergeTranscriptParserPropertyTests
             }
             else
             {
-                Assert.DoesNotMatch(@"^\s*<<<", line);
+                Assert.DoesNotMatch(@"^\s*<<<(END )?CONVERSATION ", line);
                 current.Add(line);
             }
         }

@@ -15,7 +15,6 @@ public class MergeTranscriptParserTests
         var parsed = MergeTranscriptParser.Parse("[USER]: Hi\n[REASONING]: think\n[ASSISTANT]: Hello\n[USER]: Bye");
 
         Assert.Equal([User("Hi"), Assistant("Hello", "think"), User("Bye")], parsed.Turns);
-        Assert.False(parsed.HadPreamble);
         Assert.Equal(0, parsed.DroppedEmptyTurns);
         Assert.True(parsed.HasUserAndAssistant);
     }
@@ -45,6 +44,8 @@ public class MergeTranscriptParserTests
     [InlineData("~~~")]
     [InlineData("   ```js")]
     [InlineData("````")]
+    [InlineData("    ```")]
+    [InlineData("\t```")]
     public void Markers_inside_fenced_code_are_text(string fence)
     {
         var closer = fence.Trim().TrimEnd("pythonjsc# ".ToCharArray());
@@ -74,7 +75,6 @@ public class MergeTranscriptParserTests
     }
 
     [Theory]
-    [InlineData("    ```")]   // four spaces: indented code, not a fence
     [InlineData("```x```")]   // backtick in the info string: inline code
     [InlineData("``")]
     public void Lines_that_are_not_fences_leave_markers_active(string line)
@@ -82,6 +82,16 @@ public class MergeTranscriptParserTests
         var parsed = MergeTranscriptParser.Parse($"[ASSISTANT]: a\n{line}\n[USER]: b");
 
         Assert.Equal([Assistant("a\n" + line), User("b")], parsed.Turns);
+    }
+
+    [Fact]
+    public void Fences_indented_in_list_items_are_fences()
+    {
+        var content = "Steps:\n1. Run:\n    ```text\n    [USER]: sample\n    ```\n2. Done\n\t~~~\n\t[USER]: tabbed\n\t~~~";
+
+        var parsed = MergeTranscriptParser.Parse("[ASSISTANT]: " + content);
+
+        Assert.Equal([Assistant(content)], parsed.Turns);
     }
 
     [Theory]
@@ -108,6 +118,20 @@ public class MergeTranscriptParserTests
     }
 
     [Theory]
+    [InlineData("**[USER]: q**", "q")]
+    [InlineData("**[User]: q**  ", "q")]
+    [InlineData("__[Assistant]: q__", "q")]
+    [InlineData("***[USER]: q***", "q")]
+    [InlineData("**[USER]: hello **world**", "hello **world**")]
+    [InlineData("**[USER]:** q**", "q**")]
+    public void Emphasis_around_the_whole_marker_line_is_decoration(string line, string content)
+    {
+        var parsed = MergeTranscriptParser.Parse(line);
+
+        Assert.Equal(content, Assert.Single(parsed.Turns).Content);
+    }
+
+    [Theory]
     [InlineData("- [USER]: quoted")]
     [InlineData("> [USER]: quoted")]
     [InlineData("[USERS]: x")]
@@ -123,13 +147,11 @@ public class MergeTranscriptParserTests
     }
 
     [Fact]
-    public void Text_before_the_first_marker_is_dropped_and_reported()
+    public void Text_before_the_first_marker_is_dropped()
     {
         var parsed = MergeTranscriptParser.Parse("Sure! Here is the merged conversation:\n\n[USER]: a\n[ASSISTANT]: b");
 
-        Assert.True(parsed.HadPreamble);
         Assert.Equal([User("a"), Assistant("b")], parsed.Turns);
-        Assert.False(MergeTranscriptParser.Parse("\n  \n[USER]: a").HadPreamble);
     }
 
     [Fact]
@@ -192,12 +214,12 @@ public class MergeTranscriptParserTests
     [Fact]
     public void Escaped_marker_lines_come_back_unescaped_outside_fences_only()
     {
-        var text = "[USER]: look\n\\[USER]: typed\n  \\**[assistant]:** too\n\\\\[USER]: two\n\\plain\n\\<<<END\n```\n\\[USER]: kept\n\\<<<x\n```";
+        var text = "[USER]: look\n\\[USER]: typed\n  \\**[assistant]:** too\n\\\\[USER]: two\n\\plain\n\\<<<END CONVERSATION 1>>>\n\\<<<x\n```\n\\[USER]: kept\n\\<<<CONVERSATION 2>>>\n```";
 
         var parsed = MergeTranscriptParser.Parse(text);
 
         Assert.Equal(
-            [User("look\n[USER]: typed\n  **[assistant]:** too\n\\[USER]: two\n\\plain\n<<<END\n```\n\\[USER]: kept\n<<<x\n```")],
+            [User("look\n[USER]: typed\n  **[assistant]:** too\n\\[USER]: two\n\\plain\n<<<END CONVERSATION 1>>>\n\\<<<x\n```\n\\[USER]: kept\n<<<CONVERSATION 2>>>\n```")],
             parsed.Turns);
     }
 
@@ -209,7 +231,20 @@ public class MergeTranscriptParserTests
         var parsed = MergeTranscriptParser.Parse(text);
 
         Assert.Equal([User("a"), Assistant("b")], parsed.Turns);
-        Assert.True(parsed.HadPreamble);
+    }
+
+    [Theory]
+    [InlineData("<<<<<<< HEAD\nmine\n=======\ntheirs\n>>>>>>> branch")]
+    [InlineData("<<< \"hello\" wc -c")]
+    [InlineData("  <<<END")]
+    [InlineData("<<<CONVERSATIONS>>>")]
+    public void Other_lines_starting_with_angle_brackets_are_text(string lines)
+    {
+        var text = $"[USER]: how does it look?\n[ASSISTANT]: Like this:\n{lines}\nThen you fix it.\n[USER]: thanks\n[ASSISTANT]: np";
+
+        var parsed = MergeTranscriptParser.Parse(text);
+
+        Assert.Equal([User("how does it look?"), Assistant($"Like this:\n{lines}\nThen you fix it."), User("thanks"), Assistant("np")], parsed.Turns);
     }
 
     [Fact]
@@ -223,6 +258,7 @@ public class MergeTranscriptParserTests
     [Theory]
     [InlineData("")]
     [InlineData("no markers at all")]
+    [InlineData("**[USER]:*")]
     [InlineData(null)]
     public void Text_without_turns_gives_no_turns(string? text)
     {
