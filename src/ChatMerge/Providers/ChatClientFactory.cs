@@ -8,6 +8,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using OpenAI;
+using OpenAI.Responses;
 
 namespace ChatMerge.Providers;
 
@@ -85,8 +86,18 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         switch (provider)
         {
             case ProviderNames.OpenAI:
-                // Served by the Responses API, the only one that streams reasoning summaries.
-                chatOptions.Reasoning = new ReasoningOptions { Effort = ReasoningEffort.Medium, Output = ReasoningOutput.Summary };
+                // Served by the Responses API, the only one that streams reasoning summaries. ChatOptions.Reasoning
+                // would ask for "concise" summaries, which o1, o3 and o4-mini refuse; every reasoning model takes "auto".
+#pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK.
+                chatOptions.RawRepresentationFactory = _ => new CreateResponseOptions
+                {
+                    ReasoningOptions = new ResponseReasoningOptions
+                    {
+                        ReasoningEffortLevel = ResponseReasoningEffortLevel.Medium,
+                        ReasoningSummaryVerbosity = ResponseReasoningSummaryVerbosity.Auto,
+                    },
+                };
+#pragma warning restore OPENAI001
                 break;
             case ProviderNames.Anthropic:
                 // The budget comes on top of the answer's tokens: Claude requires budget < max_tokens.

@@ -83,6 +83,19 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task OpenAI_reasoning_models_ask_the_Responses_API_for_auto_summaries()
+    {
+        var chatId = (await server.CreateChatAsync("openai", "o4-mini")).GetProperty("id").GetString()!;
+        server.Simulator.ClearRequests();
+
+        await server.CompleteAsync(chatId, "think it over");
+
+        var reasoning = JsonDocument.Parse(server.Simulator.Requests.Single(r => r.Path == "/v1/responses").Body).RootElement.GetProperty("reasoning");
+        Assert.Equal("auto", reasoning.GetProperty("summary").GetString());
+        Assert.Equal("medium", reasoning.GetProperty("effort").GetString());
+    }
+
+    [Fact]
     public async Task Claude_thinking_blocks_are_sent_back_with_their_signatures_on_the_next_turn()
     {
         var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;
