@@ -27,7 +27,7 @@ internal static class ProviderErrors
         {
             // Status 0: no response at all; the transport error inside says why.
             ClientResultException { Status: 0, InnerException: { } transport } => Describe(provider, transport, apiKey, baseUrl),
-            ClientResultException openai => Status(name, openai.Status, Theirs(openai.Message)),
+            ClientResultException openai => Status(name, openai.Status, Theirs(OpenAIMessage(openai))),
             AnthropicApiException anthropic => Status(name, (int)anthropic.StatusCode, Theirs(anthropic.ApiMessage ?? anthropic.Message)),
             AnthropicSseException sse => $"{name} reported an error mid-answer: {(sse.ApiMessage is { } m ? Theirs(m) : "stream error")}.",
             AnthropicInvalidDataException => $"{name} sent a malformed stream.",
@@ -57,11 +57,30 @@ internal static class ProviderErrors
         429 => $"{name} rate limit or quota reached (429). Try again later.",
         529 => $"{name} is overloaded (529). Try again later.",
         >= 500 => $"{name} is unavailable ({status}). Try again later.",
-        _ => $"{name} refused the request ({status}): {FirstLine(providerMessage)}",
+        _ => $"{name} refused the request ({status}): {OneLine(providerMessage)}",
     };
 
-    private static string FirstLine(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? "no details" : text.Split('\n', 2)[0].Trim();
+    private static string OneLine(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? "no details" : string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+
+    /// <summary>
+    /// The sentence OpenAI wrote ("This model's maximum context length is ..."): the SDK's message starts
+    /// with its own "HTTP 400 (invalid_request_error: context_length_exceeded)" and has the sentence lines later.
+    /// </summary>
+    private static string OpenAIMessage(ClientResultException exception)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(exception.GetRawResponse()?.Content.ToMemory() ?? default);
+            if (body.RootElement.GetProperty("error").GetProperty("message").GetString() is { Length: > 0 } message)
+                return message;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            // Not OpenAI's error shape (a proxy's page, an empty body): the SDK's text says what there is.
+        }
+        return exception.Message;
+    }
 
     public static string DisplayName(string provider) => provider switch
     {

@@ -62,6 +62,22 @@ public sealed class CompletionFaultTests(SimulatedServerFixture server) : IClass
     }
 
     [Theory]
+    [InlineData("openai", "gpt-4o-mini", "This model's maximum context length is 1 tokens.")]
+    [InlineData("anthropic", "claude-sonnet-4-5", "prompt is too long:")]
+    [InlineData("gemini", "gemini-2.5-flash", "exceeds the maximum number of tokens allowed (1).")]
+    public async Task A_refused_request_shows_the_providers_own_sentence_on_one_line(string provider, string model, string sentence)
+    {
+        var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
+
+        var result = await server.CompleteAsync(chatId, "too long for you [[sim:context=1]]");
+
+        var error = Assert.Single(result.Events, e => e.Type == "error");
+        Assert.Contains("refused the request (400): ", error.Data);
+        Assert.Contains(sentence, error.Data);
+        Assert.DoesNotContain("\n", error.Data);
+    }
+
+    [Theory]
     [MemberData(nameof(Providers))]
     public async Task Client_disconnect_mid_stream_keeps_what_arrived(string provider, string model)
     {
