@@ -35,18 +35,25 @@ internal static class AnthropicEndpoints
             input.System = Http.Text(system);
             input.TotalChars += input.System.Length;
         }
+        var messageIndex = 0;
         foreach (var m in root.Prop("messages").EnumerateArrayOrEmpty())
         {
+            if (ForgedThinking(m.Prop("content")) is { } block)
+            {
+                await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}.content.{block}: Invalid `signature` in `thinking` block");
+                return;
+            }
             var text = Http.Text(m.Prop("content"));
             input.TotalChars += text.Length;
             input.Turns.Add((m.Str("role") == "assistant" ? "assistant" : "user", text));
+            messageIndex++;
         }
 
         var plan = Answers.Plan(input, state.Options);
         if (plan.Fault.IsBeforeStream()) { await FaultError(ctx, plan, key!); return; }
 
         var id = Http.Id("msg_");
-        var signature = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("sig:" + plan.FullReasoning)));
+        var signature = Signature(plan.FullReasoning);
         var redactedData = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("redacted:" + id)));
         if (!input.Stream)
         {
@@ -127,6 +134,25 @@ internal static class AnthropicEndpoints
         });
         await Send("message_stop", _ => { });
         // Returning ends the body: the SDK reads to the end of it, not to message_stop.
+    }
+
+    // Not a real signature, but one only this simulator issues for exactly this thinking text.
+    static string Signature(string thinking) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("sig:" + thinking)));
+
+    /// <summary>
+    /// The index of a thinking block whose signature this simulator did not issue for its text, as the real API
+    /// refuses one (redacted thinking sent back as a thinking block, say); null when there is none.
+    /// </summary>
+    static int? ForgedThinking(JsonElement content)
+    {
+        var i = 0;
+        foreach (var block in content.EnumerateArrayOrEmpty())
+        {
+            if (block.Str("type") == "thinking" && block.Str("signature") != Signature(block.Str("thinking") ?? ""))
+                return i;
+            i++;
+        }
+        return null;
     }
 
     public static async Task Models(HttpContext ctx, SimulatorState state)

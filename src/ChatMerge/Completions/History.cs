@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ChatMerge.Data;
+using ChatMerge.Providers;
 using Microsoft.Extensions.AI;
 
 namespace ChatMerge.Completions;
@@ -40,11 +41,21 @@ internal static class History
         if (message.Provider == provider && message.ReasoningData is { } data
             && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks)
         {
-            contents.AddRange(blocks.Select(b => new TextReasoningContent(b.Text) { ProtectedData = b.Signature }));
+            contents.AddRange(blocks.Select(b => Replay(b, provider)));
             contents.Add(new TextContent(message.Content));
             return contents;
         }
         contents.Add(new TextContent($"<previous_reasoning>\n{message.ReasoningTrace}\n</previous_reasoning>\n\n{message.Content}"));
         return contents;
+    }
+
+    private static TextReasoningContent Replay(ReasoningBlock block, string provider)
+    {
+        var content = new TextReasoningContent(block.Text) { ProtectedData = block.Signature };
+        // Rows stored before blocks said so: Claude's empty thinking blocks were its redacted thinking
+        // (ChatMerge never asks Claude to leave the text out of a thinking block).
+        if (block.Redacted || (provider == ProviderNames.Anthropic && block.Text.Length == 0))
+            content.AdditionalProperties = new() { [ReasoningBlock.AnthropicRedactedKey] = true };
+        return content;
     }
 }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ChatMerge.Providers;
 using Microsoft.Extensions.AI;
 
@@ -9,8 +10,20 @@ namespace ChatMerge.Completions;
 /// <summary>A piece of a model's answer as it arrives.</summary>
 internal readonly record struct AnswerPiece(bool IsReasoning, string Text);
 
-/// <summary>A thinking block to hand back to the provider that wrote it (Claude signatures, Gemini thought signatures).</summary>
-internal sealed record ReasoningBlock(string Text, string Signature);
+/// <summary>
+/// A thinking block to hand back to the provider that wrote it (Claude signatures, Gemini thought signatures).
+/// <paramref name="Redacted"/> marks Claude's redacted thinking, whose encrypted data is in <paramref name="Signature"/>;
+/// it is stored only when true, and rows stored before it existed read as false.
+/// </summary>
+internal sealed record ReasoningBlock(
+    string Text, string Signature, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Redacted = false)
+{
+    /// <summary>
+    /// How the Anthropic SDK marks redacted thinking in <see cref="AIContent.AdditionalProperties"/>, both ways: it sets
+    /// the key on what it reads and sends a marked block back as <c>redacted_thinking</c> (its RedactedThinkingMarker, internal there).
+    /// </summary>
+    public const string AnthropicRedactedKey = "anthropic:redacted_thinking";
+}
 
 /// <summary>
 /// Everything a model has said so far. Filled while streaming, so that what arrived
@@ -47,10 +60,11 @@ internal sealed class Answer
                         _pendingThinking.Append(reasoning.Text);
                         pieces.Add(new AnswerPiece(true, reasoning.Text));
                     }
-                    // The signature closes a thinking block; redacted thinking is a signature alone.
+                    // The signature closes a thinking block; redacted thinking is its encrypted data alone.
                     if (!string.IsNullOrEmpty(reasoning.ProtectedData))
                     {
-                        Blocks.Add(new ReasoningBlock(_pendingThinking.ToString(), reasoning.ProtectedData));
+                        var redacted = reasoning.AdditionalProperties?.ContainsKey(ReasoningBlock.AnthropicRedactedKey) == true;
+                        Blocks.Add(new ReasoningBlock(_pendingThinking.ToString(), reasoning.ProtectedData, redacted));
                         _pendingThinking.Clear();
                     }
                     break;

@@ -113,6 +113,24 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Claude_redacted_thinking_goes_back_as_redacted_thinking_on_the_next_turn()
+    {
+        var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;
+        Assert.Equal("done", (await server.CompleteAsync(chatId, "hi [[sim:redacted]]")).Last?.Type);
+        server.Simulator.ClearRequests();
+
+        // The simulator, like Claude, refuses a thinking block whose signature it did not issue for that text.
+        var second = await server.CompleteAsync(chatId, "and again");
+
+        Assert.Equal("done", second.Last?.Type);
+        var sent = JsonDocument.Parse(server.Simulator.Requests.Last(r => r.Method == "POST").Body).RootElement;
+        var assistant = sent.GetProperty("messages").EnumerateArray().First(m => m.GetProperty("role").GetString() == "assistant");
+        var blocks = assistant.GetProperty("content").EnumerateArray().ToList();
+        Assert.Equal(["thinking", "redacted_thinking", "text"], blocks.Select(b => b.GetProperty("type").GetString()));
+        Assert.False(string.IsNullOrEmpty(blocks[1].GetProperty("data").GetString()));
+    }
+
+    [Fact]
     public async Task Reasoning_from_another_provider_is_sent_as_text_after_switching_models()
     {
         var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;

@@ -55,6 +55,19 @@ public sealed class AnthropicSimulatorTests(SimulatorFixture sim) : IClassFixtur
     }
 
     [Fact]
+    public async Task Anthropic_takes_back_its_own_thinking_and_refuses_a_forged_signature()
+    {
+        var first = await SimulatorFixture.Collect(sim.AnthropicChat().GetStreamingResponseAsync("think [[sim:redacted]]", Thinking));
+        List<ChatMessage> again = [new(ChatRole.User, "think"), .. first.Updates.ToChatResponse().Messages, new(ChatRole.User, "more")];
+        Assert.Equal("You said: \"more\" (3 messages, system: no)", (await sim.AnthropicChat().GetResponseAsync(again, Thinking)).Text);
+
+        // Redacted data passed off as a thinking block's signature, as a client that loses the block's kind would.
+        List<ChatMessage> forged = [new(ChatRole.User, "think"), new(ChatRole.Assistant, [new TextReasoningContent("") { ProtectedData = "MgOu" }, new TextContent("x")]), new(ChatRole.User, "more")];
+        var e = await Assert.ThrowsAsync<AnthropicBadRequestException>(() => sim.AnthropicChat().GetResponseAsync(forged, Thinking));
+        Assert.Contains("Invalid `signature` in `thinking` block", e.Message);
+    }
+
+    [Fact]
     public async Task Anthropic_non_stream_returns_the_echo()
     {
         var response = await sim.AnthropicChat().GetResponseAsync("non stream please");
