@@ -21,33 +21,23 @@ internal static class History
                 "system" => ChatRole.System,
                 _ => ChatRole.User,
             };
-            if (role != ChatRole.Assistant || string.IsNullOrEmpty(message.ReasoningTrace))
-            {
-                history.Add(new ChatMessage(role, message.Content));
-                continue;
-            }
-            history.Add(new ChatMessage(role, AssistantContents(message, provider)));
+            history.Add(role == ChatRole.Assistant && SignedReasoning(message, provider) is { } reasoning
+                ? new ChatMessage(role, [.. reasoning, new TextContent(message.Content)])
+                : new ChatMessage(role, message.Content));
         }
         return history;
     }
 
     /// <summary>
-    /// Reasoning goes back as signed thinking blocks to the provider that wrote them (Claude
-    /// needs them to keep thinking across turns); any other provider gets it as plain text.
+    /// Reasoning goes back only where the provider can use it: as the signed blocks it came with (Claude's
+    /// thinking, Gemini's thought signatures), to the provider that wrote them. Anything else stays out of the
+    /// history: pasted into the assistant's words it would cost tokens on every turn, and models copy it.
     /// </summary>
-    private static List<AIContent> AssistantContents(Message message, string provider)
-    {
-        var contents = new List<AIContent>();
-        if (message.Provider == provider && message.ReasoningData is { } data
-            && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks)
-        {
-            contents.AddRange(blocks.Select(b => Replay(b, provider)));
-            contents.Add(new TextContent(message.Content));
-            return contents;
-        }
-        contents.Add(new TextContent($"<previous_reasoning>\n{message.ReasoningTrace}\n</previous_reasoning>\n\n{message.Content}"));
-        return contents;
-    }
+    private static List<AIContent>? SignedReasoning(Message message, string provider) =>
+        message.Provider == provider && message.ReasoningData is { } data
+        && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks
+            ? [.. blocks.Select(b => Replay(b, provider))]
+            : null;
 
     private static TextReasoningContent Replay(ReasoningBlock block, string provider)
     {

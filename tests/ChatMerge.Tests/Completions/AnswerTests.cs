@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ChatMerge.Completions;
 using Microsoft.Extensions.AI;
 
@@ -43,25 +42,5 @@ public sealed class AnswerTests
 
         Assert.Equal([new ReasoningBlock("plan", "sig-1"), new ReasoningBlock("", "MgOu", Redacted: true)], answer.Blocks);
         Assert.Equal("""[{"Text":"plan","Signature":"sig-1"},{"Text":"","Signature":"MgOu","Redacted":true}]""", answer.ReasoningData);
-    }
-
-    [Theory]
-    [InlineData("""[{"Text":"","Signature":"MgOu","Redacted":true}]""", "anthropic", true)]
-    [InlineData("""[{"Text":"plan","Signature":"sig-1"}]""", "anthropic", false)]
-    // Stored before blocks said whether they were redacted: Claude's empty ones were.
-    [InlineData("""[{"Text":"","Signature":"MgOu"}]""", "anthropic", true)]
-    // Gemini's signature-only parts are not redacted thinking.
-    [InlineData("""[{"Text":"","Signature":"EkAK"}]""", "gemini", false)]
-    public void Stored_blocks_go_back_marked_redacted_only_when_they_were(string reasoningData, string provider, bool redacted)
-    {
-        var message = new ChatMerge.Data.Message
-        {
-            ChatId = Guid.CreateVersion7(), Role = "assistant", Content = "answer", ReasoningTrace = "plan", ReasoningData = reasoningData, Provider = provider,
-        };
-
-        var replayed = Assert.Single(History.Build(null, [message], provider)).Contents.OfType<TextReasoningContent>().Single();
-
-        Assert.Equal(redacted, replayed.AdditionalProperties?.ContainsKey(ReasoningBlock.AnthropicRedactedKey) == true);
-        Assert.Equal(JsonDocument.Parse(reasoningData).RootElement[0].GetProperty("Signature").GetString(), replayed.ProtectedData);
     }
 }

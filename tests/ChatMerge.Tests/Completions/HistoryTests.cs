@@ -1,0 +1,59 @@
+using System.Text.Json;
+using ChatMerge.Completions;
+using ChatMerge.Data;
+using Microsoft.Extensions.AI;
+
+namespace ChatMerge.Tests.Completions;
+
+public sealed class HistoryTests
+{
+    private static Message Answer(string provider, string? reasoningData) => new()
+    {
+        ChatId = Guid.CreateVersion7(), Role = "assistant", Content = "answer", ReasoningTrace = "my reasoning", ReasoningData = reasoningData, Provider = provider,
+    };
+
+    [Theory]
+    [InlineData("""[{"Text":"","Signature":"MgOu","Redacted":true}]""", "anthropic", true)]
+    [InlineData("""[{"Text":"plan","Signature":"sig-1"}]""", "anthropic", false)]
+    // Stored before blocks said whether they were redacted: Claude's empty ones were.
+    [InlineData("""[{"Text":"","Signature":"MgOu"}]""", "anthropic", true)]
+    // Gemini's signature-only parts are not redacted thinking.
+    [InlineData("""[{"Text":"","Signature":"EkAK"}]""", "gemini", false)]
+    public void Stored_blocks_go_back_marked_redacted_only_when_they_were(string reasoningData, string provider, bool redacted)
+    {
+        var replayed = Assert.Single(History.Build(null, [Answer(provider, reasoningData)], provider)).Contents.OfType<TextReasoningContent>().Single();
+
+        Assert.Equal(redacted, replayed.AdditionalProperties?.ContainsKey(ReasoningBlock.AnthropicRedactedKey) == true);
+        Assert.Equal(JsonDocument.Parse(reasoningData).RootElement[0].GetProperty("Signature").GetString(), replayed.ProtectedData);
+    }
+
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("gemini")]
+    public void Signed_reasoning_goes_back_as_reasoning_to_the_provider_that_wrote_it(string provider)
+    {
+        var sent = Assert.Single(History.Build(null, [Answer(provider, """[{"Text":"my reasoning","Signature":"sig"}]""")], provider));
+
+        Assert.Collection(sent.Contents,
+            c =>
+            {
+                var reasoning = Assert.IsType<TextReasoningContent>(c);
+                Assert.Equal(("my reasoning", "sig"), (reasoning.Text, reasoning.ProtectedData));
+            },
+            c => Assert.Equal("answer", Assert.IsType<TextContent>(c).Text));
+    }
+
+    [Theory]
+    // Reasoning summaries and unsigned thoughts: nothing the provider can take back.
+    [InlineData("openai", "openai", null)]
+    [InlineData("gemini", "gemini", null)]
+    // Signed by another provider.
+    [InlineData("anthropic", "openai", """[{"Text":"my reasoning","Signature":"sig"}]""")]
+    [InlineData("anthropic", "gemini", """[{"Text":"my reasoning","Signature":"sig"}]""")]
+    public void Other_reasoning_stays_out_of_the_history(string writtenBy, string sentTo, string? reasoningData)
+    {
+        var sent = Assert.Single(History.Build(null, [Answer(writtenBy, reasoningData)], sentTo));
+
+        Assert.Equal("answer", Assert.IsType<TextContent>(Assert.Single(sent.Contents)).Text);
+    }
+}
