@@ -207,7 +207,7 @@ internal static class AnthropicEndpoints
     static Task FaultError(HttpContext ctx, Plan plan, string key)
     {
         if (plan.Fault is Fault.RateLimit or Fault.Server or Fault.Unavailable or Fault.Overloaded)
-            ctx.Response.Headers["retry-after"] = "0";
+            ctx.Response.Headers["retry-after"] = plan.Fault == Fault.RateLimit ? plan.Directives.RetryAfter.ToString() : "0";
         return plan.Fault switch
         {
             Fault.Auth => AuthError(ctx, key),

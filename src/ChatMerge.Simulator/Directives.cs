@@ -21,6 +21,8 @@ internal sealed partial class Directives
     public int? Tokens => GetInt("tokens");
     public int? Context => GetInt("context");
     public bool Redacted => _values.ContainsKey("redacted");
+    /// <summary>Seconds a rate-limited (429) answer asks the client to wait.</summary>
+    public int RetryAfter => GetInt("retry-after") ?? 0;
 
     public string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
 

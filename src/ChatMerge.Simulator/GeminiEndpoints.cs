@@ -152,7 +152,7 @@ internal static class GeminiEndpoints
         {
             w.WriteStartObject();
             w.WriteString("@type", "type.googleapis.com/google.rpc.RetryInfo");
-            w.WriteString("retryDelay", "0s");
+            w.WriteString("retryDelay", $"{plan.Directives.RetryAfter}s");
             w.WriteEndObject();
         }),
         Fault.Server => Error(ctx, 500, "INTERNAL", "An internal error has occurred. Please retry or report in https://developers.generativeai.google/guide/troubleshooting"),

@@ -134,7 +134,7 @@ internal static class OpenAiEndpoints
         {
             case Fault.Auth: return AuthError(ctx, key);
             case Fault.RateLimit:
-                ctx.Response.Headers["retry-after"] = "0";
+                ctx.Response.Headers["retry-after"] = plan.Directives.RetryAfter.ToString();
                 return Error(ctx, 429, $"Rate limit reached for {model} in organization org-sim on requests per min (RPM): Limit 3, Used 3, Requested 1. Please try again in 0s.", "requests", "rate_limit_exceeded");
             case Fault.Server: return ServerError(ctx);
             case Fault.ContextLength:

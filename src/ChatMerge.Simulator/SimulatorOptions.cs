@@ -21,4 +21,8 @@ public sealed class SimulatorOptions
 
 /// <summary>A request as the simulator received it. Auth header values are replaced by "REDACTED".</summary>
 public sealed record RecordedRequest(
-    string Provider, string Method, string Path, string Body, IReadOnlyDictionary<string, string> Headers);
+    string Provider, string Method, string Path, string Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>When the request's body had been read.</summary>
+    public DateTimeOffset ReceivedAt { get; init; } = DateTimeOffset.UtcNow;
+}

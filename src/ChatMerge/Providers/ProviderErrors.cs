@@ -32,7 +32,7 @@ internal static class ProviderErrors
             AnthropicSseException sse => $"{name} reported an error mid-answer: {(sse.ApiMessage is { } m ? Theirs(m) : "stream error")}.",
             AnthropicInvalidDataException => $"{name} sent a malformed stream.",
             GeminiException { IsAuthError: true } => $"{name} rejected the API key. Check that the key is right and still active.",
-            GeminiException { StatusCode: { } status } gemini => Status(name, status, Theirs(gemini.Message)),
+            GeminiException { StatusCode: { } status } gemini => Status(name, status, Theirs(gemini.Message), gemini.RetryAfter),
             GeminiException gemini => $"{name} stream failed: {Theirs(gemini.Message)}",
             StreamStalledException stalled => $"{name} stopped sending for {stalled.Idle.TotalSeconds:0} s; the answer was given up.",
             IncompleteStreamException => $"{name} ended the answer before it was finished.",
@@ -51,9 +51,10 @@ internal static class ProviderErrors
         return string.IsNullOrEmpty(apiKey) || apiKey.Length < 4 ? message : message.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
     }
 
-    private static string Status(string name, int status, string? providerMessage) => status switch
+    private static string Status(string name, int status, string? providerMessage, TimeSpan? wait = null) => status switch
     {
         401 or 403 => $"{name} rejected the API key ({status}). Check that the key is right and still active.",
+        429 when wait > TimeSpan.Zero => $"{name} rate limit or quota reached (429). Try again in {Math.Ceiling(wait.Value.TotalSeconds):0} s.",
         429 => $"{name} rate limit or quota reached (429). Try again later.",
         529 => $"{name} is overloaded (529). Try again later.",
         >= 500 => $"{name} is unavailable ({status}). Try again later.",

@@ -1,4 +1,5 @@
 using System.Net;
+using ChatMerge.Providers.Gemini;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
 
@@ -50,7 +51,7 @@ internal static class ProvidersSetup
                             BackoffType = DelayBackoffType.Exponential,
                             UseJitter = true,
                             Delay = TimeSpan.FromMilliseconds(500),
-                            ShouldRetryAfterHeader = true,
+                            DelayGenerator = args => GeminiRetryDelayAsync(args.Outcome.Result, args.Context.CancellationToken),
                         });
                 });
         }
@@ -58,4 +59,16 @@ internal static class ProvidersSetup
         services.AddSingleton<ChatClientFactory>();
         return builder;
     }
+
+    /// <summary>The longest wait between two attempts at a request: someone is waiting for its first token.</summary>
+    internal static readonly TimeSpan MaxRetryWait = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The wait a failed Gemini response asks for, at most <see cref="MaxRetryWait"/>: its Retry-After header,
+    /// or the RetryInfo in its body, where Gemini's 429s carry it. Null leaves the exponential back-off.
+    /// </summary>
+    internal static async ValueTask<TimeSpan?> GeminiRetryDelayAsync(HttpResponseMessage? response, CancellationToken ct) =>
+        response is not null && await GeminiException.RetryAfterAsync(response, ct) is { } wait
+            ? (wait < MaxRetryWait ? wait : MaxRetryWait)
+            : null;
 }

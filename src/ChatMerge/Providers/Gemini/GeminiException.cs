@@ -43,6 +43,10 @@ internal sealed class GeminiException(string message, Exception? inner = null) :
             : FromError(error, code, retryAfter, apiKey);
     }
 
+    /// <summary>The wait a failed response asks for: its RetryInfo detail, else its Retry-After header.</summary>
+    internal static async Task<TimeSpan?> RetryAfterAsync(HttpResponseMessage response, CancellationToken ct) =>
+        (await FromResponseAsync(response, apiKey: "", ct)).RetryAfter;
+
     internal static GeminiException FromError(GeminiError error, int? httpStatus, TimeSpan? retryAfter, string apiKey)
     {
         var code = error.Code ?? httpStatus;

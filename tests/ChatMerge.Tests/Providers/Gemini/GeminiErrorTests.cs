@@ -105,4 +105,23 @@ public class GeminiErrorTests
         Assert.True(error.IsAuthError);
         Assert.DoesNotContain(FakeGeminiHandler.Key, error.Message);
     }
+
+    [Theory]
+    [InlineData(15, null, 15)] // QuotaExceeded's RetryInfo
+    [InlineData(null, 7, 7)] // a Retry-After header alone
+    [InlineData(120, null, 30)] // capped
+    [InlineData(null, null, null)] // nothing asked: the back-off decides
+    public async Task Retry_waits_follow_what_the_response_asks_for_up_to_a_cap(int? bodySeconds, int? headerSeconds, int? expectedSeconds)
+    {
+        var body = bodySeconds is { } s
+            ? QuotaExceeded.Replace("\"retryDelay\":\"15s\"", $"\"retryDelay\":\"{s}s\"")
+            : """{"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}}""";
+        using var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Content = new StringContent(body) };
+        if (headerSeconds is { } h)
+            response.Headers.RetryAfter = new(TimeSpan.FromSeconds(h));
+
+        var wait = await ChatMerge.Providers.ProvidersSetup.GeminiRetryDelayAsync(response, CancellationToken.None);
+
+        Assert.Equal(expectedSeconds is { } e ? TimeSpan.FromSeconds(e) : null, wait);
+    }
 }
