@@ -56,7 +56,7 @@ internal static class Answers
 
         var clean = Directives.Strip(last).Trim();
         List<string> text;
-        if (directives.Tokens is int n and > 0)
+        if (directives.Tokens is int n and >= 0)
             text = [.. Enumerable.Range(1, n).Select(i => i < n ? $"tok{i} " : $"tok{i}")];
         else if (Merge.IsMergeRequest(input.System, last))
             text = SplitEvery(Merge.Answer(Directives.Strip(last), directives.Merge), 16);

@@ -124,7 +124,7 @@ internal static class AnthropicEndpoints
         await BlockStop(index);
         await Send("message_delta", w =>
         {
-            w.WriteStartObject("delta"); w.WriteString("stop_reason", "end_turn"); w.WriteNull("stop_sequence"); w.WriteEndObject();
+            w.WriteStartObject("delta"); w.WriteString("stop_reason", StopReason(plan)); w.WriteNull("stop_sequence"); w.WriteEndObject();
             w.WriteStartObject("usage");
             w.WriteNumber("input_tokens", plan.InputTokens);
             w.WriteNumber("cache_creation_input_tokens", 0);
@@ -135,6 +135,13 @@ internal static class AnthropicEndpoints
         await Send("message_stop", _ => { });
         // Returning ends the body: the SDK reads to the end of it, not to message_stop.
     }
+
+    static string StopReason(Plan plan) => plan.Directives.Finish switch
+    {
+        "length" => "max_tokens",
+        "filter" or "blocked" => "refusal",
+        _ => "end_turn",
+    };
 
     // Not a real signature, but one only this simulator issues for exactly this thinking text.
     static string Signature(string thinking) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("sig:" + thinking)));
@@ -189,7 +196,7 @@ internal static class AnthropicEndpoints
         w.WriteString("type", "message");
         w.WriteString("role", "assistant");
         w.WriteString("model", model);
-        if (done) w.WriteString("stop_reason", "end_turn"); else w.WriteNull("stop_reason");
+        if (done) w.WriteString("stop_reason", StopReason(plan)); else w.WriteNull("stop_reason");
         w.WriteNull("stop_sequence");
         w.WriteStartObject("usage");
         w.WriteNumber("input_tokens", plan.InputTokens);

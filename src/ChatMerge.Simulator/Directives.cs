@@ -19,6 +19,8 @@ internal sealed partial class Directives
     public string? Merge => Get("merge");
     public int DelayMs => GetInt("delay") ?? 0;
     public int? Tokens => GetInt("tokens");
+    /// <summary>How the answer ends: <c>stop</c> (the default), <c>length</c>, <c>filter</c> or <c>blocked</c>.</summary>
+    public string Finish => Get("finish") ?? "stop";
     public int? Context => GetInt("context");
     public bool Redacted => _values.ContainsKey("redacted");
     /// <summary>Seconds a rate-limited (429) answer asks the client to wait.</summary>

@@ -49,6 +49,7 @@ internal static class GeminiEndpoints
         if (plan.Fault.IsBeforeStream()) { await FaultError(ctx, plan); return; }
         var responseId = Http.Id("gem");
         var sse = ctx.Request.Query["alt"] == "sse";
+        var blocked = plan.Directives.Finish == "blocked";
         if (!input.Stream || !sse)
         {
             if (await NonStreaming.Fault(plan, ctx, state.Options, () => Error(ctx, 500, "INTERNAL", "An internal error has occurred."))) return;
@@ -56,7 +57,8 @@ internal static class GeminiEndpoints
             {
                 // Without alt=sse, streamGenerateContent answers one JSON array of responses.
                 if (input.Stream) w.WriteStartArray();
-                Chunk(w, plan, model, responseId, plan.FullReasoning, plan.FullText, final: true);
+                if (blocked) Blocked(w, plan, model, responseId);
+                else Chunk(w, plan, model, responseId, plan.FullReasoning, plan.FullText, final: true);
                 if (input.Stream) w.WriteEndArray();
             });
             return;
@@ -64,6 +66,11 @@ internal static class GeminiEndpoints
 
         var events = new Sse(ctx, crlf: true);
         await events.Start();
+        if (blocked)
+        {
+            await events.Event(null, w => Blocked(w, plan, model, responseId));
+            return;
+        }
         if (plan.Fault == Fault.StallStart && !await Streaming.Stall(state.Options, ctx.RequestAborted)) return;
         await Streaming.Chunks(plan, plan.Reasoning, ctx.RequestAborted,
             d => events.Event(null, w => Chunk(w, plan, model, responseId, d, null, final: false)));
@@ -86,7 +93,7 @@ internal static class GeminiEndpoints
         w.WriteEndArray();
         w.WriteString("role", "model");
         w.WriteEndObject();
-        if (final) w.WriteString("finishReason", "STOP");
+        if (final) w.WriteString("finishReason", plan.Directives.Finish switch { "length" => "MAX_TOKENS", "filter" => "SAFETY", _ => "STOP" });
         w.WriteNumber("index", 0);
         w.WriteEndObject();
         w.WriteEndArray();
@@ -99,6 +106,20 @@ internal static class GeminiEndpoints
             w.WriteNumber("totalTokenCount", plan.InputTokens + plan.OutputTokens + plan.ReasoningTokens);
             w.WriteEndObject();
         }
+        w.WriteString("modelVersion", model);
+        w.WriteString("responseId", responseId);
+        w.WriteEndObject();
+    }
+
+    /// <summary>A refused prompt: no candidates at all, only the feedback saying why.</summary>
+    static void Blocked(Utf8JsonWriter w, Plan plan, string model, string responseId)
+    {
+        w.WriteStartObject();
+        w.WriteStartObject("promptFeedback"); w.WriteString("blockReason", "SAFETY"); w.WriteEndObject();
+        w.WriteStartObject("usageMetadata");
+        w.WriteNumber("promptTokenCount", plan.InputTokens);
+        w.WriteNumber("totalTokenCount", plan.InputTokens);
+        w.WriteEndObject();
         w.WriteString("modelVersion", model);
         w.WriteString("responseId", responseId);
         w.WriteEndObject();

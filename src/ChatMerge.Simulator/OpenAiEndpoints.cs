@@ -47,7 +47,7 @@ internal static class OpenAiEndpoints
                 w.WriteStartArray("annotations"); w.WriteEndArray();
                 w.WriteEndObject();
                 w.WriteNull("logprobs");
-                w.WriteString("finish_reason", "stop");
+                w.WriteString("finish_reason", FinishReason(plan));
                 w.WriteEndObject();
                 w.WriteEndArray();
                 WriteUsage(w, plan);
@@ -94,10 +94,17 @@ internal static class OpenAiEndpoints
             text => sse.Event(null, w => Chunk(w, d => d.WriteString("content", text), null)),
             () => sse.Event(null, w => WriteError(w, "The server had an error while processing your request. Sorry about that!", "server_error", null)));
         if (!completed) return;
-        await sse.Event(null, w => Chunk(w, _ => { }, "stop"));
+        await sse.Event(null, w => Chunk(w, _ => { }, FinishReason(plan)));
         if (includeUsage) await sse.Event(null, w => Chunk(w, null, null));
         await sse.RawEvent(null, "[DONE]");
     }
+
+    static string FinishReason(Plan plan) => plan.Directives.Finish switch
+    {
+        "length" => "length",
+        "filter" or "blocked" => "content_filter",
+        _ => "stop",
+    };
 
     public static async Task Models(HttpContext ctx, SimulatorState state)
     {

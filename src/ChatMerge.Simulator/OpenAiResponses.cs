@@ -44,7 +44,7 @@ internal static class OpenAiResponses
         if (!input.Stream)
         {
             if (await NonStreaming.Fault(plan, ctx, state.Options, () => OpenAiEndpoints.ServerError(ctx))) return;
-            await Http.Json(ctx, 200, w => Response(w, r, plan, "completed", root: true));
+            await Http.Json(ctx, 200, w => Response(w, r, plan, Status(plan), root: true));
             return;
         }
 
@@ -91,8 +91,11 @@ internal static class OpenAiResponses
         await Send("response.output_text.done", w => { TextHead(w); w.WriteString("text", plan.FullText); w.WriteStartArray("logprobs"); w.WriteEndArray(); });
         await Send("response.content_part.done", w => { TextHead(w); w.WritePropertyName("part"); TextPart(w, plan.FullText); });
         await Send("response.output_item.done", w => { w.WriteNumber("output_index", index); w.WritePropertyName("item"); MessageItem(w, r, plan, true); });
-        await Send("response.completed", w => Response(w, r, plan, "completed"));
+        // An answer cut short ends with response.incomplete, not response.completed.
+        await Send($"response.{Status(plan)}", w => Response(w, r, plan, Status(plan)));
     }
+
+    static string Status(Plan plan) => plan.Directives.Finish == "stop" ? "completed" : "incomplete";
 
     sealed record Ids(string Response, string Reasoning, string Message, long Created, string Model, JsonElement ReasoningOptions);
 
@@ -112,12 +115,18 @@ internal static class OpenAiResponses
             w.WriteEndObject();
         }
         else w.WriteNull("error");
-        w.WriteNull("incomplete_details");
+        if (status == "incomplete")
+        {
+            w.WriteStartObject("incomplete_details");
+            w.WriteString("reason", plan.Directives.Finish == "length" ? "max_output_tokens" : "content_filter");
+            w.WriteEndObject();
+        }
+        else w.WriteNull("incomplete_details");
         w.WriteNull("instructions");
         w.WriteNull("max_output_tokens");
         w.WriteString("model", r.Model);
         w.WriteStartArray("output");
-        if (status == "completed")
+        if (status is "completed" or "incomplete")
         {
             if (plan.Reasoning.Count > 0) ReasoningItem(w, r, plan, true);
             MessageItem(w, r, plan, true);
@@ -135,7 +144,7 @@ internal static class OpenAiResponses
         w.WriteStartArray("tools"); w.WriteEndArray();
         w.WriteNumber("top_p", 1.0);
         w.WriteString("truncation", "disabled");
-        if (status == "completed")
+        if (status is "completed" or "incomplete")
         {
             w.WriteStartObject("usage");
             w.WriteNumber("input_tokens", plan.InputTokens);

@@ -53,6 +53,15 @@ internal sealed partial class CompletionStreamer(
                 yield return StreamEvent.Of(piece.IsReasoning ? StreamEvent.Reasoning : StreamEvent.Content, piece.Text);
             }
 
+            // Cut off at the token limit, stopped by a filter, or empty: not an answer to store as complete.
+            if (error is null && ProviderErrors.Unfinished(chat.Provider, answer.FinishReason, answer.FinishDetails, answer.Text.Length > 0,
+                    request.MaxTokens ?? options.Value.For(chat.Provider).MaxOutputTokens) is { } unfinished)
+            {
+                error = unfinished;
+                LogUnfinished(logger, chat.Provider, chat.Model, chat.Id, answer.FinishReason?.Value);
+                tracked.Failed("unfinished");
+            }
+
             if (error is not null)
             {
                 // The provider's fault is the one to tell; a failure to store the partial answer is logged.
@@ -135,6 +144,9 @@ internal sealed partial class CompletionStreamer(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The answer for chat {ChatId} could not be stored: {ExceptionType}")]
     private static partial void LogStoreFailure(ILogger logger, Guid chatId, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Provider} {Model} did not finish the answer for chat {ChatId}: {FinishReason}")]
+    private static partial void LogUnfinished(ILogger logger, string provider, string model, Guid chatId, string? finishReason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Provider} {Model} failed for chat {ChatId}: {ExceptionType}")]
     private static partial void LogProviderFailure(ILogger logger, string provider, string model, Guid chatId, string exceptionType);

@@ -38,6 +38,9 @@ internal sealed class Answer
     public List<ReasoningBlock> Blocks { get; } = [];
     public UsageDetails? Usage { get; private set; }
     public ChatFinishReason? FinishReason { get; private set; }
+
+    /// <summary>What the provider said of why it stopped beyond <see cref="FinishReason"/> (Gemini's own reason).</summary>
+    public AdditionalPropertiesDictionary? FinishDetails { get; private set; }
     public bool IsEmpty => Text.Length == 0 && Reasoning.Length == 0;
 
     public string? ReasoningData => Blocks.Count == 0 ? null : JsonSerializer.Serialize(Blocks);
@@ -48,7 +51,10 @@ internal sealed class Answer
     public void Add(ChatResponseUpdate update, List<AnswerPiece> pieces)
     {
         if (update.FinishReason is { } finish)
+        {
             FinishReason = finish;
+            FinishDetails = update.AdditionalProperties ?? FinishDetails;
+        }
         foreach (var content in update.Contents)
         {
             switch (content)

@@ -59,7 +59,8 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         IChatClient client = provider switch
         {
 #pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK; it is the only way to get summaries.
-            ProviderNames.OpenAI when reasoning => NewOpenAIClient(apiKey, Options.MaxRetries, StreamsWatchThemselves).GetResponsesClient().AsIChatClient(model),
+            ProviderNames.OpenAI when reasoning => new IncompleteResponses(
+                NewOpenAIClient(apiKey, Options.MaxRetries, StreamsWatchThemselves).GetResponsesClient().AsIChatClient(model)),
 #pragma warning restore OPENAI001
             ProviderNames.OpenAI => NewOpenAIClient(apiKey, Options.MaxRetries, StreamsWatchThemselves).GetChatClient(model).AsIChatClient(),
             ProviderNames.Anthropic => NewAnthropicClient(apiKey, Options.MaxRetries, Options.RequestTimeout)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Anthropic.Exceptions;
 using ChatMerge.Providers.Gemini;
+using Microsoft.Extensions.AI;
 
 namespace ChatMerge.Providers;
 
@@ -49,6 +50,29 @@ internal static class ProviderErrors
         };
         // The exact key never leaves, whatever carried it.
         return string.IsNullOrEmpty(apiKey) || apiKey.Length < 4 ? message : message.Replace(apiKey, "[redacted]", StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Why an answer that ended without a fault is still not a whole one, in one sentence; null when it is one.
+    /// <paramref name="maxTokens"/> is the answer's limit as the user set it (thinking budgets come on top).
+    /// </summary>
+    public static string? Unfinished(string provider, ChatFinishReason? reason, AdditionalPropertiesDictionary? details, bool hasText, int maxTokens)
+    {
+        var name = DisplayName(provider);
+        string? Detail(string key) => details?.TryGetValue(key, out var value) == true ? value?.ToString() : null;
+        if (Detail(GeminiResponseMapper.BlockReasonKey) is { } blocked)
+            return $"{name} blocked the prompt: {blocked}.";
+        if (reason == ChatFinishReason.Length)
+            return hasText
+                ? $"The answer reached max_tokens ({maxTokens}) and was cut off."
+                : $"The model reached max_tokens ({maxTokens}) before it started to answer.";
+        if (reason == ChatFinishReason.ContentFilter)
+            return Detail(GeminiResponseMapper.FinishReasonKey) is { } filter
+                ? $"{name} stopped the answer: {filter}."
+                : $"{name} stopped the answer with its content filter.";
+        if (reason != ChatFinishReason.Stop)
+            return $"{name} stopped the answer early ({Detail(GeminiResponseMapper.FinishReasonKey) ?? reason?.Value ?? "no reason given"}).";
+        return hasText ? null : $"{name} sent an empty answer.";
     }
 
     private static string Status(string name, int status, string? providerMessage, TimeSpan? wait = null) => status switch

@@ -29,6 +29,7 @@ internal sealed class GeminiChatClient(HttpClient http, string apiKey, string mo
             ResponseId = body.ResponseId,
             ModelId = body.ModelVersion ?? model,
             FinishReason = GeminiResponseMapper.ToFinishReason(body),
+            AdditionalProperties = GeminiResponseMapper.ToFinishDetails(body),
             Usage = GeminiResponseMapper.ToUsage(body.UsageMetadata),
             RawRepresentation = body,
         };
@@ -78,6 +79,7 @@ internal sealed class GeminiChatClient(HttpClient http, string apiKey, string mo
                 MessageId = responseId,
                 ModelId = modelVersion ?? model,
                 FinishReason = reason,
+                AdditionalProperties = reason is null || raw is null ? null : GeminiResponseMapper.ToFinishDetails(raw),
                 RawRepresentation = raw,
             };
     }

@@ -39,6 +39,18 @@ internal static class GeminiResponseMapper
         : response.PromptFeedback?.BlockReason is not null ? ChatFinishReason.ContentFilter
         : null;
 
+    /// <summary>Keys of <see cref="ToFinishDetails"/>: Gemini's own names for why it stopped.</summary>
+    public const string FinishReasonKey = "finishReason", BlockReasonKey = "blockReason";
+
+    /// <summary>
+    /// Gemini's own reason, which <see cref="ChatFinishReason"/> has no word for (SAFETY and RECITATION are both
+    /// ContentFilter), for the update that ends the answer: the prompt's block reason, or a finish reason other than STOP.
+    /// </summary>
+    public static AdditionalPropertiesDictionary? ToFinishDetails(GeminiResponse response) =>
+        response.PromptFeedback?.BlockReason is { } blocked ? new() { [BlockReasonKey] = blocked }
+        : response.Candidates?.FirstOrDefault()?.FinishReason is { } reason and not "STOP" ? new() { [FinishReasonKey] = reason }
+        : null;
+
     static ChatFinishReason Map(string reason) => reason switch
     {
         "STOP" => ChatFinishReason.Stop,

@@ -72,7 +72,18 @@ public class GeminiStreamingTests
 
         var updates = await StreamAsync(new FakeGeminiHandler().RespondSse(sse));
 
-        Assert.Equal(expected, updates.Single(u => u.FinishReason is not null).FinishReason!.Value.Value);
+        var finish = updates.Single(u => u.FinishReason is not null);
+        Assert.Equal(expected, finish.FinishReason!.Value.Value);
+        // Gemini's own word, which ChatFinishReason has none for, goes along for the explanation.
+        Assert.Equal(wire, finish.AdditionalProperties?[GeminiResponseMapper.FinishReasonKey]);
+    }
+
+    [Fact]
+    public async Task A_normal_stop_carries_no_details()
+    {
+        var updates = await StreamAsync(new FakeGeminiHandler().RespondSse(ThoughtsThenText));
+
+        Assert.Null(updates.Single(u => u.FinishReason is not null).AdditionalProperties);
     }
 
     [Fact]
@@ -83,6 +94,7 @@ public class GeminiStreamingTests
         var updates = await StreamAsync(new FakeGeminiHandler().RespondSse(Sse(blocked)));
 
         Assert.Equal(ChatFinishReason.ContentFilter, updates.ToChatResponse().FinishReason);
+        Assert.Equal("PROHIBITED_CONTENT", updates.Single(u => u.FinishReason is not null).AdditionalProperties?[GeminiResponseMapper.BlockReasonKey]);
     }
 
     [Fact]

@@ -1,0 +1,45 @@
+using ChatMerge.Tests.Infrastructure;
+
+namespace ChatMerge.Tests.Completions;
+
+/// <summary>Answers that end without a fault but are not whole: cut off, filtered, blocked or empty.</summary>
+public sealed class UnfinishedAnswerTests(SimulatedServerFixture server) : IClassFixture<SimulatedServerFixture>
+{
+    public static TheoryData<string, string, string, string> Cases => new()
+    {
+        { "openai", "gpt-4o-mini", "[[sim:finish=length]]", "The answer reached max_tokens (300) and was cut off." },
+        { "openai", "gpt-4o-mini", "[[sim:finish=filter]]", "OpenAI stopped the answer with its content filter." },
+        { "openai", "o4-mini", "[[sim:finish=length]]", "The answer reached max_tokens (300) and was cut off." },
+        { "openai", "o4-mini", "[[sim:finish=filter]]", "OpenAI stopped the answer with its content filter." },
+        { "anthropic", "claude-sonnet-4-5", "[[sim:finish=length]]", "The answer reached max_tokens (300) and was cut off." },
+        { "anthropic", "claude-3-5-haiku-latest", "[[sim:finish=filter]]", "Anthropic stopped the answer with its content filter." },
+        { "gemini", "gemini-2.0-flash", "[[sim:finish=filter]]", "Gemini stopped the answer: SAFETY." },
+        { "gemini", "gemini-2.5-flash", "[[sim:tokens=0]] [[sim:finish=length]]", "The model reached max_tokens (300) before it started to answer." },
+        { "gemini", "gemini-2.5-flash", "[[sim:finish=blocked]]", "Gemini blocked the prompt: SAFETY." },
+        { "openai", "gpt-4o-mini", "[[sim:tokens=0]]", "OpenAI sent an empty answer." },
+        { "anthropic", "claude-sonnet-4-5", "[[sim:tokens=0]]", "Anthropic sent an empty answer." },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task An_unfinished_answer_ends_with_an_error_that_says_why_and_is_kept_as_incomplete(
+        string provider, string model, string directives, string expected)
+    {
+        var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
+
+        var result = await Sse.PostAsync(server.Client, $"/api/chats/{chatId}/completions", new { content = $"go on {directives}", max_tokens = 300 });
+
+        Assert.Equal(expected, Assert.Single(result.Events, e => e.Type == "error").Data);
+        Assert.Same(result.Events.Single(e => e.Type == "error"), result.Last);
+        Assert.DoesNotContain(result.Events, e => e.Type == "done");
+        var messages = await HttpAssert.JsonAsync(await server.Client.GetAsync($"/api/chats/{chatId}/messages"));
+        var arrived = result.Text("content") + result.Text("reasoning");
+        // What arrived is kept, marked incomplete; an answer with nothing in it is not stored at all.
+        Assert.Equal(arrived.Length > 0 ? 2 : 1, messages.GetArrayLength());
+        if (arrived.Length > 0)
+        {
+            Assert.True(messages[1].GetProperty("incomplete").GetBoolean());
+            Assert.Equal(result.Text("content"), messages[1].GetProperty("content").GetString());
+        }
+    }
+}
