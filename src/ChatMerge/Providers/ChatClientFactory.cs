@@ -113,6 +113,11 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
                     Thinking = new ThinkingConfigParam(new ThinkingConfigEnabled(budget), null),
                 };
                 break;
+            case ProviderNames.Gemini:
+                // Gemini counts thinking inside maxOutputTokens: as for Claude, the budget comes on top of the answer's
+                // tokens, or thinking eats them. Gemini 3 thinks by level, without a budget, and gets the same room.
+                chatOptions.MaxOutputTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + settings.ThinkingBudget;
+                break;
         }
     }
 

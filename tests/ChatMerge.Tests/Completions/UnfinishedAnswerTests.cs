@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ChatMerge.Tests.Infrastructure;
 
 namespace ChatMerge.Tests.Completions;
@@ -41,5 +42,20 @@ public sealed class UnfinishedAnswerTests(SimulatedServerFixture server) : IClas
             Assert.True(messages[1].GetProperty("incomplete").GetBoolean());
             Assert.Equal(result.Text("content"), messages[1].GetProperty("content").GetString());
         }
+    }
+
+    [Fact]
+    public async Task Gemini_thinking_gets_its_budget_on_top_of_the_answers_max_tokens()
+    {
+        var chatId = (await server.CreateChatAsync("gemini", "gemini-2.5-flash")).GetProperty("id").GetString()!;
+        server.Simulator.ClearRequests();
+
+        await Sse.PostAsync(server.Client, $"/api/chats/{chatId}/completions", new { content = "think, then answer", max_tokens = 300 });
+
+        // Gemini counts thoughts inside maxOutputTokens; Claude's budget likewise comes on top of max_tokens.
+        var config = JsonDocument.Parse(server.Simulator.Requests.Single(r => r.Provider == "gemini").Body).RootElement.GetProperty("generationConfig");
+        var budget = config.GetProperty("thinkingConfig").GetProperty("thinkingBudget").GetInt32();
+        Assert.True(budget > 0);
+        Assert.Equal(300 + budget, config.GetProperty("maxOutputTokens").GetInt32());
     }
 }
