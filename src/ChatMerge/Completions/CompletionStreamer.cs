@@ -54,12 +54,17 @@ internal sealed partial class CompletionStreamer(
             }
 
             // Cut off at the token limit, stopped by a filter, or empty: not an answer to store as complete.
+            // Text the user already reads stays theirs (done, with a notice); with none there is only the reason.
+            string? notice = null;
             if (error is null && ProviderErrors.Unfinished(chat.Provider, answer.FinishReason, answer.FinishDetails, answer.Text.Length > 0,
                     request.MaxTokens ?? options.Value.For(chat.Provider).MaxOutputTokens) is { } unfinished)
             {
-                error = unfinished;
                 LogUnfinished(logger, chat.Provider, chat.Model, chat.Id, answer.FinishReason?.Value);
                 tracked.Failed("unfinished");
+                if (answer.Text.Length > 0)
+                    notice = unfinished;
+                else
+                    error = unfinished;
             }
 
             if (error is not null)
@@ -72,11 +77,11 @@ internal sealed partial class CompletionStreamer(
                 yield break;
             }
 
-            var (message, problem) = await TryStoreAsync(chat, answer, complete: true);
+            var (message, problem) = await TryStoreAsync(chat, answer, complete: notice is null);
             stored = true;
             yield return message is null
                 ? StreamEvent.Of(StreamEvent.Error, problem!)
-                : StreamEvent.Of(StreamEvent.Done, message.Id.ToString());
+                : new StreamEvent(StreamEvent.Done, message.Id.ToString()) { Notice = notice }.ToSse();
         }
         finally
         {

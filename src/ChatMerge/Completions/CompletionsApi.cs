@@ -25,7 +25,8 @@ internal static class CompletionsApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithDescription("Events: data: {\"type\": \"reasoning\"|\"content\"|\"error\"|\"done\", \"data\": \"...\"}. " +
-                             "done carries the id of the stored assistant message.");
+                             "done carries the id of the stored assistant message, and a notice when the answer was cut short " +
+                             "(max_tokens, a content filter) and is stored as incomplete.");
 
     private static async Task<Results<ServerSentEventsResult<StreamEvent>, ProblemHttpResult>> Complete(
         string id, CompletionRequest request, IServiceScopeFactory scopes, KeyVault vault, ChatMessages messages, CompletionStreamer streamer,

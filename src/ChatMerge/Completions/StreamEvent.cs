@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using System.Text.Json.Serialization;
 
 namespace ChatMerge.Completions;
 
@@ -8,6 +9,13 @@ namespace ChatMerge.Completions;
 /// </summary>
 public sealed record StreamEvent(string Type, string Data)
 {
+    /// <summary>
+    /// On <c>done</c> only, when the stored answer is marked incomplete although nothing failed (cut off
+    /// at max_tokens, stopped by a content filter): why, in one sentence. Absent otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Notice { get; init; }
+
     public const string Content = "content";
     public const string Reasoning = "reasoning";
     public const string Error = "error";

@@ -23,25 +23,49 @@ public sealed class UnfinishedAnswerTests(SimulatedServerFixture server) : IClas
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task An_unfinished_answer_ends_with_an_error_that_says_why_and_is_kept_as_incomplete(
+    public async Task An_unfinished_answer_is_kept_as_incomplete_and_the_stream_says_why(
         string provider, string model, string directives, string expected)
     {
         var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
 
         var result = await Sse.PostAsync(server.Client, $"/api/chats/{chatId}/completions", new { content = $"go on {directives}", max_tokens = 300 });
 
-        Assert.Equal(expected, Assert.Single(result.Events, e => e.Type == "error").Data);
-        Assert.Same(result.Events.Single(e => e.Type == "error"), result.Last);
-        Assert.DoesNotContain(result.Events, e => e.Type == "done");
         var messages = await HttpAssert.JsonAsync(await server.Client.GetAsync($"/api/chats/{chatId}/messages"));
-        var arrived = result.Text("content") + result.Text("reasoning");
+        var text = result.Text("content");
+        var arrived = text + result.Text("reasoning");
+        if (text.Length > 0)
+        {
+            // The user reads the text already: done keeps it on screen, its notice says why it is short.
+            Assert.Equal("done", result.Last?.Type);
+            Assert.DoesNotContain(result.Events, e => e.Type == "error");
+            var done = result.Body.Split('\n').Single(l => l.Contains("\"type\":\"done\""));
+            Assert.Equal(expected, JsonDocument.Parse(done["data: ".Length..]).RootElement.GetProperty("notice").GetString());
+            Assert.Equal(messages[1].GetProperty("id").GetString(), result.Last?.Data);
+        }
+        else
+        {
+            Assert.Equal(expected, Assert.Single(result.Events, e => e.Type == "error").Data);
+            Assert.Same(result.Events.Single(e => e.Type == "error"), result.Last);
+            Assert.DoesNotContain(result.Events, e => e.Type == "done");
+        }
         // What arrived is kept, marked incomplete; an answer with nothing in it is not stored at all.
         Assert.Equal(arrived.Length > 0 ? 2 : 1, messages.GetArrayLength());
         if (arrived.Length > 0)
         {
             Assert.True(messages[1].GetProperty("incomplete").GetBoolean());
-            Assert.Equal(result.Text("content"), messages[1].GetProperty("content").GetString());
+            Assert.Equal(text, messages[1].GetProperty("content").GetString());
         }
+    }
+
+    [Fact]
+    public async Task A_whole_answer_ends_with_done_and_no_notice()
+    {
+        var chatId = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
+
+        var result = await Sse.PostAsync(server.Client, $"/api/chats/{chatId}/completions", new { content = "hello" });
+
+        Assert.Equal("done", result.Last?.Type);
+        Assert.DoesNotContain("notice", result.Body);
     }
 
     [Fact]
