@@ -20,23 +20,29 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
     private int Count(string text) => TokenCounter.Shared.Count(_job.Provider, text);
 
     /// <summary>
-    /// Tokens left for the answer: the configured output limit, but never more than a quarter of the
-    /// window, so that small windows keep room for the conversations.
+    /// Tokens for each answer and for the conversations of each part. The merge of a part is about as long
+    /// as the part, less repetition, so what the prompt leaves of the window is shared evenly between the
+    /// two, the answer never above the configured output limit; and a part is kept a fifth under the
+    /// answer's size, for the notes that attribute alternatives to their sources.
     /// </summary>
-    internal static int AnswerTokens(ProviderSettings settings, int window) => Math.Max(256, Math.Min(settings.MaxOutputTokens, window / 4));
+    internal static (int Answer, int Part) Budgets(int window, int maxOutputTokens, int reservedTokens)
+    {
+        var answer = Math.Min(maxOutputTokens, (window - reservedTokens) / 2);
+        return (answer, answer - answer / 5);
+    }
 
     public async IAsyncEnumerable<SseItem<StreamEvent>> RunAsync(List<SourceConversation> sources)
     {
         var window = _settings.ContextWindow(_job.Model);
-        var answerTokens = AnswerTokens(_settings, window);
         // Thinking comes on top of the answer (Claude, Gemini) and counts against the window.
         var thinking = _settings.IsReasoningModel(_job.Model) && _job.Provider != ProviderNames.OpenAI ? Math.Max(1024, _settings.ThinkingBudget) : 0;
-        var prompt = Count(MergePrompts.SynthesisSystem) + Count(MergePrompts.SynthesisUser(sources.Count, _job.Instructions, ""));
-        var budget = window - answerTokens - thinking - prompt - 2 * TokenCounter.MessageOverhead - PromptMargin;
+        var reserved = thinking + Count(MergePrompts.SynthesisSystem) + Count(MergePrompts.SynthesisUser(sources.Count, _job.Instructions, ""))
+                       + 2 * TokenCounter.MessageOverhead + PromptMargin;
+        var (answerTokens, budget) = Budgets(window, _settings.MaxOutputTokens, reserved);
         if (budget < 256)
         {
-            run.Error = $"The context window of {_job.Model} ({window} tokens) leaves no room for the conversations after the " +
-                        $"merge prompt, the guidance and {answerTokens + thinking} tokens for the answer. Choose a model with a larger window.";
+            run.Error = $"The context window of {_job.Model} ({window} tokens) leaves no room for the conversations and their merged " +
+                        $"answer after the merge prompt, the guidance and the thinking ({reserved} tokens). Choose a model with a larger window.";
             yield break;
         }
 
@@ -62,7 +68,8 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
             }
             yield return MergeStreamer.Progress(groups.Count == 1
                 ? $"Merging {Describe(groups[0])} with {_job.Provider} {_job.Model}."
-                : $"Round {round}: merging in {groups.Count} parts to fit the {window}-token context window of {_job.Model}.");
+                : $"Round {round}: merging in {groups.Count} parts, each small enough for {_job.Model} to read in its {window}-token " +
+                  $"context window and write back within {answerTokens} tokens.");
 
             var results = new List<SourceConversation>(groups.Count);
             for (var k = 0; k < groups.Count; k++)

@@ -103,6 +103,22 @@ public class MergePlannerTests
         Assert.All(pieces.TakeWhile(m => m.Role == "user").SkipLast(1), m => Assert.EndsWith("\n\n", m.Content));
     }
 
+    [Theory]
+    [InlineData(3_000, 8_192)]
+    [InlineData(16_385, 4_096)]
+    [InlineData(128_000, 8_192)]
+    [InlineData(1_048_576, 65_536)]
+    public void A_part_is_no_larger_than_the_answer_that_restates_it_and_both_fit_the_window(int window, int maxOutput)
+    {
+        const int reserved = 500;
+
+        var (answer, part) = MergeSynthesis.Budgets(window, maxOutput, reserved);
+
+        Assert.True(answer <= maxOutput);
+        Assert.InRange(part, answer * 3 / 4, answer);
+        Assert.True(reserved + part + answer <= window);
+    }
+
     [Fact]
     public void Split_parts_parse_back_to_the_original_turns()
     {

@@ -36,6 +36,10 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
                 .Sum(m => TokenCounter.Shared.CountMessage("openai", m.GetProperty("content").GetString()));
             var answer = body.TryGetProperty("max_completion_tokens", out var max) ? max.GetInt32() : body.GetProperty("max_tokens").GetInt32();
             Assert.True(tokens + answer <= SmallContextFixture.Window, $"a request needed {tokens} + {answer} tokens");
+            // The merged answer restates the conversations, so they must fit in what the answer may hold.
+            var prompt = body.GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString()!;
+            var conversations = TokenCounter.Shared.Count("openai", prompt[prompt.IndexOf("<<<CONVERSATION 1>>>", StringComparison.Ordinal)..]);
+            Assert.True(conversations <= answer, $"a part of {conversations} tokens was given an answer of {answer}");
         }
 
         var contents = (await server.ChatAsync(result.Last!.Data)).Messages().Select(m => m.GetProperty("content").GetString()!).ToList();
