@@ -6,6 +6,8 @@ internal sealed class ChatInput
     public string Model { get; init; } = "";
     public bool Stream { get; init; }
     public bool WantsReasoning { get; init; }
+    /// <summary>The request's output limit (reasoning included), when it sets one.</summary>
+    public int? MaxTokens { get; init; }
     public string? System { get; set; }
     /// <summary>Non-system messages, role "user" or "assistant".</summary>
     public List<(string Role, string Text)> Turns { get; } = [];
@@ -33,6 +35,8 @@ internal sealed class Plan
     public List<string> Text { get; init; } = [];
     public int InputTokens { get; init; }
     public int ContextLimit { get; init; }
+    /// <summary>The answer was cut at the request's output limit: the provider says so in its finish reason.</summary>
+    public bool HitMaxTokens { get; init; }
     public int OutputTokens => Text.Count;
     public int ReasoningTokens => Reasoning.Count;
     public string FullText => string.Concat(Text);
@@ -68,7 +72,35 @@ internal static class Answers
             : [];
         if (reasoning.Count == 1) reasoning = SplitEvery(reasoning[0], Math.Max(1, reasoning[0].Length / 2));
 
-        return new Plan { Directives = directives, Fault = fault, Reasoning = reasoning, Text = text, InputTokens = inputTokens, ContextLimit = limit };
+        var cut = input.MaxTokens is int max && Cut(text, Math.Max(0, max - reasoning.Count), out text);
+        return new Plan { Directives = directives, Fault = fault, Reasoning = reasoning, Text = text, InputTokens = inputTokens, ContextLimit = limit, HitMaxTokens = cut };
+    }
+
+    /// <summary>
+    /// Keeps the chunks up to the end of the <paramref name="tokens"/>-th word: a word stands for a token, as in
+    /// the usage of echo answers. Real tokenizers split more finely, so a limit the simulator hits a real model hits too.
+    /// </summary>
+    static bool Cut(List<string> chunks, int tokens, out List<string> kept)
+    {
+        var full = string.Concat(chunks);
+        var end = 0;
+        for (var words = 0; end < full.Length; end++)
+        {
+            var starts = !char.IsWhiteSpace(full[end]) && (end == 0 || char.IsWhiteSpace(full[end - 1]));
+            if (starts && ++words > tokens) break;
+        }
+        kept = chunks;
+        if (end == full.Length) return false;
+
+        kept = [];
+        var pos = 0;
+        foreach (var chunk in chunks)
+        {
+            if (pos >= end) break;
+            kept.Add(chunk.Length <= end - pos ? chunk : chunk[..(end - pos)]);
+            pos += chunk.Length;
+        }
+        return true;
     }
 
     static Fault ParseFault(string? value) => value switch

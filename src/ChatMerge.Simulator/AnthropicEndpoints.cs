@@ -26,6 +26,7 @@ internal static class AnthropicEndpoints
         {
             Model = root.Str("model") ?? "claude-sonnet-4-5",
             Stream = root.Bool("stream"),
+            MaxTokens = root.Int("max_tokens"),
             // The SDK's default Adaptive mode sends "adaptive" when reasoning is asked for; Extended sends "enabled".
             WantsReasoning = root.Prop("thinking").Str("type") is "enabled" or "adaptive",
         };
@@ -140,7 +141,7 @@ internal static class AnthropicEndpoints
     {
         "length" => "max_tokens",
         "filter" or "blocked" => "refusal",
-        _ => "end_turn",
+        _ => plan.HitMaxTokens ? "max_tokens" : "end_turn",
     };
 
     // Not a real signature, but one only this simulator issues for exactly this thinking text.

@@ -32,6 +32,7 @@ internal static class GeminiEndpoints
             Model = model,
             Stream = method == "streamGenerateContent",
             WantsReasoning = root.Prop("generationConfig").Prop("thinkingConfig").Bool("includeThoughts"),
+            MaxTokens = root.Prop("generationConfig").Int("maxOutputTokens"),
         };
         if (root.Prop("systemInstruction").Prop("parts") is { ValueKind: JsonValueKind.Array } sys)
         {
@@ -93,7 +94,12 @@ internal static class GeminiEndpoints
         w.WriteEndArray();
         w.WriteString("role", "model");
         w.WriteEndObject();
-        if (final) w.WriteString("finishReason", plan.Directives.Finish switch { "length" => "MAX_TOKENS", "filter" => "SAFETY", _ => "STOP" });
+        if (final) w.WriteString("finishReason", plan.Directives.Finish switch
+        {
+            "length" => "MAX_TOKENS",
+            "filter" => "SAFETY",
+            _ => plan.HitMaxTokens ? "MAX_TOKENS" : "STOP",
+        });
         w.WriteNumber("index", 0);
         w.WriteEndObject();
         w.WriteEndArray();

@@ -13,7 +13,12 @@ internal static class OpenAiEndpoints
         if (json is null) { await BadRequest(ctx, "We could not parse the JSON body of your request."); return; }
 
         var root = json.RootElement;
-        var input = new ChatInput { Model = root.Str("model") ?? "gpt-4o-mini", Stream = root.Bool("stream") };
+        var input = new ChatInput
+        {
+            Model = root.Str("model") ?? "gpt-4o-mini",
+            Stream = root.Bool("stream"),
+            MaxTokens = root.Int("max_completion_tokens") ?? root.Int("max_tokens"),
+        };
         foreach (var m in root.Prop("messages").EnumerateArrayOrEmpty())
         {
             var role = m.Str("role") ?? "user";
@@ -103,7 +108,7 @@ internal static class OpenAiEndpoints
     {
         "length" => "length",
         "filter" or "blocked" => "content_filter",
-        _ => "stop",
+        _ => plan.HitMaxTokens ? "length" : "stop",
     };
 
     public static async Task Models(HttpContext ctx, SimulatorState state)

@@ -44,6 +44,24 @@ public sealed class MergeFailureTests(SimulatedServerFixture server) : IClassFix
         Assert.Equal(merges, await server.CountAsync("merge_history"));
     }
 
+    [Theory]
+    [InlineData("openai", "gpt-4o-mini")]
+    [InlineData("anthropic", "claude-3-5-haiku-latest")]
+    [InlineData("gemini", "gemini-2.0-flash")]
+    public async Task Merge_model_that_stops_at_its_output_limit_ends_with_an_error_and_stores_nothing(string provider, string model)
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 2));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 2));
+        var merges = await server.CountAsync("merge_history");
+
+        // An answer of 9,000 tokens against the default output limit of 8,192.
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = provider, merge_model = model, instructions = "[[sim:tokens=9000]]" });
+
+        Assert.Equal("error", result.Last?.Type);
+        Assert.Contains("stopped at its output limit (8192 tokens)", result.Last!.Data);
+        Assert.Equal(merges, await server.CountAsync("merge_history"));
+    }
+
     [Fact]
     public async Task Client_that_goes_away_mid_merge_leaves_no_chat_and_no_merge_record()
     {
