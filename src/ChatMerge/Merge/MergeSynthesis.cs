@@ -75,9 +75,16 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
             for (var k = 0; k < groups.Count; k++)
             {
                 var group = groups[k];
-                if (round > 1 && group.Count == 1 && items.Contains(group[0]))
+                if (round > 1 && group is [var carried] && items.Contains(carried))
                 {
-                    results.Add(group[0]);
+                    results.Add(carried);
+                    continue;
+                }
+                if (group is [{ AsWritten: true } kept])
+                {
+                    yield return MergeStreamer.Progress($"Round {round}, part {k + 1} of {groups.Count}: \"{kept.Title}\" is one message " +
+                                                        $"too large for {_job.Model} to rewrite; it is kept as written.");
+                    results.Add(kept);
                     continue;
                 }
                 if (groups.Count > 1)
@@ -116,14 +123,23 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
             yield break;
         }
         var parsed = MergeTranscriptParser.ParseAnswer(answer.Text.ToString());
-        if (!parsed.HasUserAndAssistant)
+        // The answer keeps every kind of turn it was given: a part of a long chat may hold only user turns
+        // or only answers, a whole conversation holds both.
+        var given = Roles(MergeTranscriptParser.Parse(MergeTranscript.RenderSources(group)).Turns);
+        var written = Roles(parsed.Turns);
+        if (written.Count == 0 || !given.IsSubsetOf(written))
         {
             run.Error = "The merge model did not answer in the [USER]: / [ASSISTANT]: format" +
-                        (parsed.Turns.Count == 0 ? "" : " with both user and assistant turns") + ". Nothing was stored; try again or choose another merge model.";
+                        (parsed.Turns.Count == 0 ? "" : $" with {Describe(given)} turns") + ". Nothing was stored; try again or choose another merge model.";
             yield break;
         }
         turns.AddRange(parsed.Turns);
     }
+
+    private static HashSet<TurnRole> Roles(IEnumerable<MergedTurn> turns) => turns.Select(t => t.Role).ToHashSet();
+
+    private static string Describe(HashSet<TurnRole> roles) =>
+        roles.Count == 2 ? "both user and assistant" : roles.Contains(TurnRole.User) ? "user" : "assistant";
 
     private static string Describe(IReadOnlyList<SourceConversation> group) =>
         group.Count == 1 ? $"\"{group[0].Title}\"" : $"{group.Count} conversations";

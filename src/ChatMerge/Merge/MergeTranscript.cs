@@ -5,7 +5,14 @@ namespace ChatMerge.Merge;
 /// <summary>One stored message as the merge sees it; Role is "user", "assistant" or "system".</summary>
 internal sealed record SourceMessage(string Role, string Content, string? Reasoning);
 
-internal sealed record SourceConversation(string Title, string Provider, string Model, IReadOnlyList<SourceMessage> Messages);
+internal sealed record SourceConversation(string Title, string Provider, string Model, IReadOnlyList<SourceMessage> Messages)
+{
+    /// <summary>
+    /// One message too large for the merge model to rewrite within its output limit: it is never sent to
+    /// the model and goes into the merged chat as it was written.
+    /// </summary>
+    public bool AsWritten { get; init; }
+}
 
 /// <summary>
 /// Writes conversations in the strict turn format. Every content line that
@@ -77,8 +84,8 @@ internal static class MergeTranscript
     }
 
     // Turns are separated by a blank line; a message's reasoning goes right before its assistant turn,
-    // where the parser attaches it. An assistant message with only reasoning renders only that block
-    // (a piece of a split message), which the parser hands to the next assistant turn.
+    // where the parser attaches it. An assistant message with only reasoning renders only that block,
+    // which the parser hands to the next assistant turn.
     private static void AppendMessage(StringBuilder sb, SourceMessage m)
     {
         if (IsSystem(m) || !Renders(m)) return;

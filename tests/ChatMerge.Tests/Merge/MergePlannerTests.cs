@@ -78,29 +78,40 @@ public class MergePlannerTests
     }
 
     [Fact]
-    public void An_oversized_message_is_split_so_its_pieces_concatenate_back()
+    public void A_message_too_large_for_a_part_stands_alone_as_written_between_the_parts_around_it()
     {
         var paragraphs = string.Join("\n\n", Enumerable.Range(0, 60).Select(i => $"Paragraph {i}: " + new string('p', 80)));
-        var oneLongLine = new string('z', 5_000);
-        var reasoning = string.Join("\n", Enumerable.Range(0, 100).Select(i => $"thought {i}"));
+        var huge = new SourceMessage("assistant", "short", paragraphs);
         var conversation = new SourceConversation("Big", "anthropic", "claude", [
-            new SourceMessage("user", paragraphs, null),
-            new SourceMessage("assistant", oneLongLine, reasoning),
-            new SourceMessage("user", "short", null),
+            new SourceMessage("system", "Be brief.", null),
+            new SourceMessage("user", "first", null),
+            huge,
+            new SourceMessage("user", "last", null),
         ]);
         const int budget = 700;
 
-        var plan = MergePlanner.Plan([conversation], budget, Chars);
+        var plan = MergePlanner.Plan([conversation, Conversation("Small", 2, 10)], budget, Chars);
 
-        Assert.All(plan, g => Assert.True(Size(g) <= budget, $"group of {Size(g)}"));
-        var pieces = plan.SelectMany(g => g).SelectMany(p => p.Messages).ToList();
-        Assert.Equal(paragraphs, string.Concat(pieces.TakeWhile(m => m.Role == "user").Select(m => m.Content)));
-        var assistant = pieces.Where(m => m.Role == "assistant").ToList();
-        Assert.Equal(oneLongLine, string.Concat(assistant.Select(m => m.Content)));
-        Assert.Equal(reasoning, string.Concat(assistant.Select(m => m.Reasoning)));
-        Assert.Equal("short", pieces[^1].Content);
-        // Paragraph text is cut at paragraph breaks, not mid-paragraph.
-        Assert.All(pieces.TakeWhile(m => m.Role == "user").SkipLast(1), m => Assert.EndsWith("\n\n", m.Content));
+        Assert.Equal(3, plan.Count);
+        Assert.Equal(["first"], plan[0].Single().Messages.Where(m => m.Role == "user").Select(m => m.Content));
+        var kept = Assert.Single(plan[1]);
+        Assert.True(kept.AsWritten);
+        Assert.Same(huge, Assert.Single(kept.Messages));
+        Assert.Equal("Big (part 2 of 3)", kept.Title);
+        Assert.Equal(["Big (part 3 of 3)", "Small"], plan[2].Select(c => c.Title));
+        Assert.All(plan.Where(g => !g[0].AsWritten), g => Assert.True(Size(g) <= budget, $"group of {Size(g)}"));
+    }
+
+    [Fact]
+    public void A_message_kept_as_written_is_carried_alone_through_later_rounds()
+    {
+        var kept = new SourceConversation("Kept", "openai", "m", [new SourceMessage("user", new string('k', 5_000), null)]) { AsWritten = true };
+        SourceConversation[] items = [Conversation("A", 2, 10), kept, Conversation("B", 2, 10)];
+
+        var plan = MergePlanner.Plan(items, 1_000, Chars);
+
+        Assert.Equal(3, plan.Count);
+        Assert.Same(kept, Assert.Single(plan[1]));
     }
 
     [Theory]
@@ -152,15 +163,15 @@ public class MergePlannerTests
         SourceConversation[] sources =
         [
             new("One", "openai", "gpt-4o", [new("user", text.ToString(), null), new("assistant", "ok", "hmm")]),
-            Conversation("Two", 50, 120),
+            Conversation("Two", 200, 120),
         ];
         const int budget = 2_000;
 
         var plan = MergePlanner.Plan(sources, budget, Count);
 
         Assert.True(plan.Count > 2);
-        Assert.All(plan, g => Assert.True(Count(MergeTranscript.RenderSources(g)) <= budget));
-        Assert.Equal(text.ToString(), string.Concat(plan.SelectMany(g => g).Where(p => p.Title.StartsWith("One")).SelectMany(p => p.Messages).Where(m => m.Role == "user").Select(m => m.Content)));
+        Assert.All(plan.Where(g => !g[0].AsWritten), g => Assert.True(Count(MergeTranscript.RenderSources(g)) <= budget));
+        Assert.Equal(text.ToString(), Assert.Single(plan.SelectMany(g => g), p => p.AsWritten).Messages.Single().Content);
     }
 
     [Fact]
@@ -175,9 +186,9 @@ public class MergePlannerTests
         {
             var plan = MergePlanner.Plan(sources, budget, Chars);
 
-            Assert.All(plan, g => Assert.True(Size(g) <= budget));
-            var contents = string.Concat(plan.SelectMany(g => g).SelectMany(p => p.Messages).Select(m => m.Content));
-            Assert.Equal(string.Concat(sources.SelectMany(c => c.Messages).Select(m => m.Content)), contents);
+            Assert.All(plan, g => Assert.True(g is [{ AsWritten: true }] || Size(g) <= budget));
+            var contents = plan.SelectMany(g => g).SelectMany(p => p.Messages).Select(m => m.Content);
+            Assert.Equal(sources.SelectMany(c => c.Messages).Select(m => m.Content), contents);
         }, iter: 300);
     }
 }

@@ -53,6 +53,39 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
         Assert.Equal(2 * (30 + 30 + 2), contents.Count);
     }
 
+    [Theory]
+    [InlineData("user")]
+    [InlineData("assistant")]
+    [InlineData("reasoning")]
+    public async Task A_message_larger_than_a_part_is_kept_as_written_and_the_rest_is_merged(string huge)
+    {
+        var text = string.Join("\n\n", Enumerable.Range(1, 60).Select(i =>
+            $"Paragraph {i}: " + string.Join(' ', Enumerable.Repeat($"the detail number {i} of the long message matters", 10))));
+        List<Turn> turns = huge switch
+        {
+            "user" => [new("user", text), new("assistant", "short a")],
+            "assistant" => [new("user", "short q"), new("assistant", text)],
+            _ => [new("user", "short q"), new("assistant", "short a", text)],
+        };
+        var a = await server.SeedChatAsync("Huge A", turns);
+        var b = await server.SeedChatAsync("Short B", MergeTestData.Conversation("beta", 2));
+        server.Simulator.ClearRequests();
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        Assert.Contains(result.Events, e => e.Type == "progress" && e.Data.Contains("as written"));
+        Assert.DoesNotContain(server.Simulator.Requests, r => r.Body.Contains("Paragraph 1:"));
+        var messages = (await server.ChatAsync(result.Last!.Data)).Messages();
+        var roles = messages.Select(m => m.GetProperty("role").GetString()).ToList();
+        var contents = messages.Select(m => m.GetProperty("content").GetString()).ToList();
+        Assert.Equal([turns[0].Content, turns[1].Content], contents.Take(2));
+        Assert.Equal(["user", "assistant"], roles.Take(2));
+        Assert.Equal(turns[1].Reasoning, messages[1].GetProperty("reasoning_trace").GetString());
+        Assert.All(Enumerable.Range(1, 2), i => Assert.Contains(contents, c => c!.StartsWith($"beta question {i}:")));
+        Assert.Equal(2 + 4, messages.Count);
+    }
+
     [Fact]
     public async Task Guidance_too_long_for_the_context_window_ends_the_merge_with_an_error()
     {
