@@ -31,7 +31,7 @@ internal static class MergeConcatenation
                 current = message.ChatId;
                 messages.Add(new MergedMessage("system", MergePrompts.SourceMarker(job.Chats[order[message.ChatId]]), null));
             }
-            messages.Add(new MergedMessage(message.Role, message.Content, message.ReasoningTrace, message.Provider, message.Model));
+            messages.Add(new MergedMessage(message.Role, message.Content, message.ReasoningTrace, message.Provider, message.Model, message.IsComplete));
         }
         yield return MergeStreamer.Progress($"Copied {loaded.Values.Sum(m => m.Count)} messages in time order.");
         yield return MergeStreamer.Progress($"Asking {job.Provider} {job.Model} for a bridging message.");

@@ -5,8 +5,8 @@ using Microsoft.EntityFrameworkCore.Storage;
 
 namespace ChatMerge.Merge;
 
-/// <summary>A message of the merged chat before it is stored.</summary>
-internal sealed record MergedMessage(string Role, string Content, string? Reasoning, string? Provider = null, string? Model = null);
+/// <summary>A message of the merged chat before it is stored; IsComplete is false for a copy of an answer that was cut off.</summary>
+internal sealed record MergedMessage(string Role, string Content, string? Reasoning, string? Provider = null, string? Model = null, bool IsComplete = true);
 
 /// <summary>Reads the sources and writes the result: the only database work of a merge.</summary>
 internal static class MergeStore
@@ -31,7 +31,7 @@ internal static class MergeStore
         var turns = new List<SourceMessage>(messages.Count + 1);
         if (!string.IsNullOrWhiteSpace(chat.SystemPrompt))
             turns.Add(new SourceMessage("system", chat.SystemPrompt, null));
-        turns.AddRange(messages.Select(m => new SourceMessage(m.Role, m.Content, m.ReasoningTrace)));
+        turns.AddRange(messages.Select(m => new SourceMessage(m.Role, m.Content, m.ReasoningTrace, m.IsComplete)));
         return new SourceConversation(chat.Title, chat.Provider, chat.Model, turns);
     }
 
@@ -65,6 +65,7 @@ internal static class MergeStore
             Role = m.Role,
             Content = m.Content,
             ReasoningTrace = string.IsNullOrEmpty(m.Reasoning) ? null : m.Reasoning,
+            IsComplete = m.IsComplete,
             Provider = m.Provider,
             Model = m.Model,
             CreatedAt = first.AddTicks(TimeSpan.TicksPerMicrosecond * i),

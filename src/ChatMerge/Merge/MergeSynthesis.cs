@@ -102,7 +102,7 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
                 break;
         }
         run.Messages = items.SelectMany(c => c.Messages)
-            .Select(m => new MergedMessage(m.Role, m.Content, m.Reasoning))
+            .Select(m => new MergedMessage(m.Role, m.Content, m.Reasoning, IsComplete: m.IsComplete))
             .ToList();
     }
 

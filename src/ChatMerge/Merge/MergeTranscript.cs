@@ -2,8 +2,11 @@ using System.Text;
 
 namespace ChatMerge.Merge;
 
-/// <summary>One stored message as the merge sees it; Role is "user", "assistant" or "system".</summary>
-internal sealed record SourceMessage(string Role, string Content, string? Reasoning);
+/// <summary>
+/// One stored message as the merge sees it; Role is "user", "assistant" or "system". IsComplete is false
+/// for an answer that was cut off.
+/// </summary>
+internal sealed record SourceMessage(string Role, string Content, string? Reasoning, bool IsComplete = true);
 
 internal sealed record SourceConversation(string Title, string Provider, string Model, IReadOnlyList<SourceMessage> Messages)
 {
@@ -22,6 +25,9 @@ internal sealed record SourceConversation(string Title, string Provider, string 
 /// </summary>
 internal static class MergeTranscript
 {
+    /// <summary>Ends the turn of an answer that was cut off, so the merge model does not take it for a whole one.</summary>
+    public const string CutOffNote = "(answer cut off)";
+
     /// <summary>
     /// The merge prompt's source section; the provider simulator parses it, so the shape is a contract:
     /// <c>&lt;&lt;&lt;CONVERSATION i&gt;&gt;&gt;</c>, the labels <c>Title:</c>, <c>Provider:</c>, <c>Model:</c>,
@@ -85,7 +91,7 @@ internal static class MergeTranscript
 
     // Turns are separated by a blank line; a message's reasoning goes right before its assistant turn,
     // where the parser attaches it. An assistant message with only reasoning renders only that block,
-    // which the parser hands to the next assistant turn.
+    // which the parser hands to the next assistant turn; one that was cut off ends with the note.
     private static void AppendMessage(StringBuilder sb, SourceMessage m)
     {
         if (IsSystem(m) || !Renders(m)) return;
@@ -100,12 +106,16 @@ internal static class MergeTranscript
             sb.Append('\n');
             AppendBlock(sb, "[REASONING]:", m.Reasoning);
         }
-        if (!string.IsNullOrWhiteSpace(m.Content))
+        var content = m.IsComplete ? m.Content : WithCutOffNote(m.Content);
+        if (!string.IsNullOrWhiteSpace(content))
         {
             sb.Append('\n');
-            AppendBlock(sb, "[ASSISTANT]:", m.Content);
+            AppendBlock(sb, "[ASSISTANT]:", content);
         }
     }
+
+    private static string WithCutOffNote(string content) =>
+        string.IsNullOrWhiteSpace(content) ? CutOffNote : content.TrimEnd() + "\n\n" + CutOffNote;
 
     private static void AppendBlock(StringBuilder sb, string label, string content)
     {

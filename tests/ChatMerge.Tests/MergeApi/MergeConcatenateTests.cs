@@ -39,4 +39,19 @@ public sealed class MergeConcatenateTests(SimulatedServerFixture server) : IClas
         Assert.Equal("concatenate", merged.GetProperty("merged_from").GetProperty("mode").GetString());
         Assert.Contains("time order", merged.GetProperty("system_prompt").GetString());
     }
+
+    [Fact]
+    public async Task Concatenate_keeps_an_answer_that_was_cut_off_marked_incomplete()
+    {
+        var t0 = DateTime.UtcNow.AddHours(-2);
+        var a = await server.SeedChatAsync("Cut", [new("user", "tell me everything"), new("assistant", "Here is the first half", Incomplete: true)], start: t0);
+        var b = await server.SeedChatAsync("Whole", MergeTestData.Conversation("whole", 1), start: t0.AddMinutes(1));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var incomplete = (await server.ChatAsync(result.Last!.Data)).Messages()
+            .Where(m => m.GetProperty("incomplete").GetBoolean()).Select(m => m.GetProperty("content").GetString());
+        Assert.Equal(["Here is the first half"], incomplete);
+    }
 }

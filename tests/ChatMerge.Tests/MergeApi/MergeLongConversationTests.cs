@@ -64,7 +64,7 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
         List<Turn> turns = huge switch
         {
             "user" => [new("user", text), new("assistant", "short a")],
-            "assistant" => [new("user", "short q"), new("assistant", text)],
+            "assistant" => [new("user", "short q"), new("assistant", text, Incomplete: true)],
             _ => [new("user", "short q"), new("assistant", "short a", text)],
         };
         var a = await server.SeedChatAsync("Huge A", turns);
@@ -82,6 +82,7 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
         Assert.Equal([turns[0].Content, turns[1].Content], contents.Take(2));
         Assert.Equal(["user", "assistant"], roles.Take(2));
         Assert.Equal(turns[1].Reasoning, messages[1].GetProperty("reasoning_trace").GetString());
+        Assert.Equal(turns[1].Incomplete, messages[1].GetProperty("incomplete").GetBoolean());
         Assert.All(Enumerable.Range(1, 2), i => Assert.Contains(contents, c => c!.StartsWith($"beta question {i}:")));
         Assert.Equal(2 + 4, messages.Count);
     }

@@ -149,4 +149,20 @@ public sealed class MergeSynthesisTests(SimulatedServerFixture server) : IClassF
         Assert.Equal(times.OrderDescending(), times);
         Assert.Equal(merges.GetArrayLength(), (await HttpAssert.JsonAsync(await server.Client.GetAsync("/api/merges/"))).GetArrayLength());
     }
+
+    [Fact]
+    public async Task An_answer_that_was_cut_off_is_marked_so_in_the_transcript_the_merge_model_reads()
+    {
+        var a = await server.SeedChatAsync("Cut", [new("user", "tell me everything"), new("assistant", "Here is the first half", Incomplete: true)]);
+        var b = await server.SeedChatAsync("Whole", [new("user", "and the rest?"), new("assistant", "Here is all of it")]);
+        server.Simulator.ClearRequests();
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var sent = JsonDocument.Parse(Assert.Single(server.Simulator.Requests, r => r.Method == "POST").Body).RootElement;
+        var user = sent.GetProperty("messages").EnumerateArray().Last().GetProperty("content").GetString()!;
+        Assert.Contains("[ASSISTANT]: Here is the first half\n\n(answer cut off)\n", user);
+        Assert.Contains("[ASSISTANT]: Here is all of it\n<<<END", user);
+    }
 }

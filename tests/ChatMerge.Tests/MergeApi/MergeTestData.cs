@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.MergeApi;
 
-internal sealed record Turn(string Role, string Content, string? Reasoning = null);
+internal sealed record Turn(string Role, string Content, string? Reasoning = null, bool Incomplete = false);
 
 /// <summary>Source chats written straight into the server's database, as earlier completions would have left them.</summary>
 internal static class MergeTestData
@@ -21,7 +21,7 @@ internal static class MergeTestData
         db.Chats.Add(chat);
         db.Messages.AddRange(turns.Select((t, i) => new Message
         {
-            ChatId = chat.Id, Role = t.Role, Content = t.Content, ReasoningTrace = t.Reasoning,
+            ChatId = chat.Id, Role = t.Role, Content = t.Content, ReasoningTrace = t.Reasoning, IsComplete = !t.Incomplete,
             Provider = provider, Model = model, CreatedAt = first.AddSeconds(i),
         }));
         await db.SaveChangesAsync();
