@@ -105,6 +105,9 @@ internal sealed partial class MergeStreamer(
         if (answer.FinishReason == ChatFinishReason.Length)
             outcome.Error = $"The merge model stopped at its output limit ({maxTokens} tokens) before it finished. " +
                             $"Raise Providers:{ProviderErrors.DisplayName(job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";
+        // A filter's cut or an empty answer is no merged conversation either; what did arrive is not stored.
+        else if (ProviderErrors.Unfinished(job.Provider, answer.FinishReason, answer.FinishDetails, answer.Text.Length > 0, maxTokens) is { } unfinished)
+            outcome.Error = unfinished + " Nothing was stored.";
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Merge model {Provider} {Model} failed: {ExceptionType}")]

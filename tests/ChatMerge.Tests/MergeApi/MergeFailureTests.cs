@@ -21,6 +21,10 @@ public sealed class MergeFailureTests(SimulatedServerFixture server) : IClassFix
         { "anthropic", "claude-3-5-haiku-latest", "fault=401" },
         { "openai", "gpt-4o-mini", "merge=no-markers" },
         { "gemini", "gemini-2.0-flash", "merge=user-only" },
+        { "openai", "gpt-4o-mini", "finish=filter" },
+        { "anthropic", "claude-3-5-haiku-latest", "finish=filter" },
+        { "gemini", "gemini-2.0-flash", "finish=filter" },
+        { "gemini", "gemini-2.5-flash", "finish=blocked" },
     };
 
     [Theory]
