@@ -35,7 +35,7 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
     {
         var window = _settings.ContextWindow(_job.Model);
         // Thinking comes on top of the answer (Claude, Gemini) and counts against the window.
-        var thinking = _settings.IsReasoningModel(_job.Model) && _job.Provider != ProviderNames.OpenAI ? Math.Max(1024, _settings.ThinkingBudget) : 0;
+        var thinking = _settings.IsReasoningModel(_job.Model) ? Math.Max(1024, _settings.ThinkingBudget) : 0;
         var reserved = thinking + Count(MergePrompts.SynthesisSystem) + Count(MergePrompts.SynthesisUser(sources.Count, _job.Instructions, ""))
                        + 2 * TokenCounter.MessageOverhead + PromptMargin;
         var (answerTokens, budget) = Budgets(window, _settings.MaxOutputTokens, reserved);

@@ -89,6 +89,8 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
             case ProviderNames.OpenAI:
                 // Served by the Responses API, the only one that streams reasoning summaries. ChatOptions.Reasoning
                 // would ask for "concise" summaries, which o1, o3 and o4-mini refuse; every reasoning model takes "auto".
+                // Reasoning tokens count inside max_output_tokens: as for Claude and Gemini, the budget comes on top.
+                chatOptions.MaxOutputTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + settings.ThinkingBudget;
 #pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK.
                 chatOptions.RawRepresentationFactory = _ => new CreateResponseOptions
                 {

@@ -88,11 +88,14 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
         var chatId = (await server.CreateChatAsync("openai", "o4-mini")).GetProperty("id").GetString()!;
         server.Simulator.ClearRequests();
 
-        await server.CompleteAsync(chatId, "think it over");
+        await Sse.PostAsync(server.Client, $"/api/chats/{chatId}/completions", new { content = "think it over", max_tokens = 300 });
 
-        var reasoning = JsonDocument.Parse(server.Simulator.Requests.Single(r => r.Path == "/v1/responses").Body).RootElement.GetProperty("reasoning");
+        var request = JsonDocument.Parse(server.Simulator.Requests.Single(r => r.Path == "/v1/responses").Body).RootElement;
+        var reasoning = request.GetProperty("reasoning");
         Assert.Equal("auto", reasoning.GetProperty("summary").GetString());
         Assert.Equal("medium", reasoning.GetProperty("effort").GetString());
+        // Reasoning tokens count inside max_output_tokens: the thinking budget comes on top of the answer's.
+        Assert.Equal(300 + 4096, request.GetProperty("max_output_tokens").GetInt32());
     }
 
     [Fact]
