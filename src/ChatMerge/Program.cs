@@ -38,7 +38,16 @@ builder.Services.AddMemoryCache();
 builder.Services.AddScoped<ModelCatalog>();
 
 var app = builder.Build();
-await app.Services.MigrateDatabaseAsync();
+try
+{
+    await app.Services.MigrateDatabaseAsync();
+}
+catch (Exception e) when (e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException)
+{
+    // Down, unreachable, a wrong password, no right to create the database: the operator's to fix, in one line.
+    app.Logger.LogCritical("Cannot open the database of DATABASE_URL: {Reason}", DataExtensions.Describe(e));
+    return 1;
+}
 
 app.UseTls();
 app.UseChatLogScope();
@@ -56,5 +65,6 @@ app.MapOpenApi();
 app.MapScalarApiReference("/docs");
 
 app.Run();
+return 0;
 
 public partial class Program;

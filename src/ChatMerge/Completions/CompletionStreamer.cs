@@ -42,7 +42,7 @@ internal sealed partial class CompletionStreamer(
                 catch (Exception e) when (!requestAborted.IsCancellationRequested)
                 {
                     error = lifetime.ApplicationStopping.IsCancellationRequested
-                        ? "The server is shutting down; the answer so far was kept."
+                        ? answer.IsEmpty ? "The server is shutting down; try again in a moment." : "The server is shutting down; the answer so far was kept."
                         : ProviderErrors.Describe(chat.Provider, e, apiKey, options.Value.For(chat.Provider).BaseUrl);
                     LogProviderFailure(logger, chat.Provider, chat.Model, chat.Id, e.GetType().Name);
                     tracked.Failed(e.GetType().Name);

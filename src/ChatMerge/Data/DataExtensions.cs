@@ -42,20 +42,74 @@ internal static class DataExtensions
             Directory.CreateDirectory(settings.DataDirectory);
         await using (var connection = MigrationState.Connect(settings))
         {
-            await connection.OpenAsync();
             if (settings.Provider == DatabaseProvider.Sqlite)
             {
+                CreateOwnerOnly(new SqliteConnectionStringBuilder(settings.ConnectionString).DataSource);
+                await connection.OpenAsync();
                 await using var wal = connection.CreateCommand();
                 wal.CommandText = "PRAGMA journal_mode=WAL;";
                 await wal.ExecuteNonQueryAsync();
             }
+            else
+            {
+                await PostgresDatabase.OpenCreatingAsync(connection, settings.ConnectionString);
+            }
             if ((await MigrationState.PendingAsync(connection, settings.Provider, CancellationToken.None)).Count == 0)
                 return;
         }
-        await using var migrationLock = settings.Provider == DatabaseProvider.Sqlite ? null : await MigrationLock.AcquireAsync(settings.ConnectionString);
-        await using var scope = services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>().Database.MigrateAsync();
+        if (settings.Provider == DatabaseProvider.Sqlite)
+        {
+            await using var scope = services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>().Database.MigrateAsync();
+        }
+        else
+        {
+            await PostgresDatabase.MigrateAsync(settings.ConnectionString, services.GetRequiredService<ILoggerFactory>());
+        }
     }
+
+    /// <summary>
+    /// A new SQLite file holds chats and encrypted keys: it is made readable by its owner only, as the
+    /// key ring is (SQLite gives the -wal and -shm files the database file's mode). An existing file
+    /// keeps the mode its owner chose.
+    /// </summary>
+    private static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || File.Exists(path))
+            return;
+        try
+        {
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process made it meanwhile.
+        }
+    }
+
+    /// <summary>
+    /// Whether a failure means the database cannot be used right now (down, unreachable, refusing our
+    /// login, out of connections, busy past the timeout), not that our code is wrong: a 503, not a 500.
+    /// </summary>
+    public static bool IsUnavailable(Exception exception) => exception switch
+    {
+        // SQLITE_BUSY, SQLITE_LOCKED: another process held the database past the busy timeout.
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+        // PostgreSQL: connection exception, invalid authorization or database, insufficient resources, operator intervention.
+        DbException db => db.IsTransient || db.SqlState is ['0', '8', ..] or ['2', '8', ..] or ['3', 'D', ..] or ['5', '3', ..] or ['5', '7', 'P', ..],
+        _ => exception.InnerException is { } inner && IsUnavailable(inner),
+    };
+
+    /// <summary>What went wrong, from the outermost message to the cause (Npgsql puts the socket error inside).</summary>
+    public static string Describe(Exception exception) =>
+        exception.InnerException is { } inner && !exception.Message.Contains(inner.Message, StringComparison.Ordinal)
+            ? $"{exception.Message} ({Describe(inner)})"
+            : exception.Message;
 
     /// <summary>Per-connection SQLite settings (<see cref="SqliteConnectionPragmas"/>).</summary>
     private sealed class SqlitePragmas : DbConnectionInterceptor

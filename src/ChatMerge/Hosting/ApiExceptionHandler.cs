@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ChatMerge.Data;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,7 +8,8 @@ namespace ChatMerge.Hosting;
 
 /// <summary>
 /// The one place for the unexpected. Bad requests that the framework throws (broken JSON,
-/// wrong types, bodies too large) become 4xx problems; anything else a 500 without internals.
+/// wrong types, bodies too large) become 4xx problems, a database that cannot be used now a 503,
+/// anything else a 500 without internals.
 /// </summary>
 internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
 {
@@ -18,9 +20,12 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
             JsonException json => (StatusCodes.Status400BadRequest, "Invalid JSON: " + json.Message),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed the request."),
+            _ when DataExtensions.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable right now. Try again shortly."),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. It has been logged."),
         };
-        if (status >= 500)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+            LogUnavailable(logger, exception.GetType().Name, context.Request.Path);
+        else if (status >= 500)
             LogUnexpected(logger, exception.GetType().Name, context.Request.Path);
         if (context.Response.HasStarted || status == 499)
             return true;
@@ -66,6 +71,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 
     [GeneratedRegex("""^The JSON property '(?<name>.*)' could not be mapped to any \.NET member""")]
     private static partial Regex UnknownMember();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database is unavailable ({ExceptionType}) on {Path}")]
+    private static partial void LogUnavailable(ILogger logger, string exceptionType, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled {ExceptionType} on {Path}")]
     private static partial void LogUnexpected(ILogger logger, string exceptionType, string path);

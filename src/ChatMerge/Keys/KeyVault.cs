@@ -14,7 +14,7 @@ internal sealed class KeyUnavailableException(string message) : Exception(messag
 /// Provider API keys: encrypted with ASP.NET Core Data Protection before they reach the database,
 /// decrypted only to call the provider. A stored key wins over the environment variable.
 /// </summary>
-internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguration configuration)
+internal sealed partial class KeyVault(IDataProtectionProvider protection, IConfiguration configuration, ILogger<KeyVault> logger)
 {
     private static readonly Func<ChatMergeDbContext, string, CancellationToken, Task<string?>> ActiveKeyOf =
         EF.CompileAsyncQuery((ChatMergeDbContext db, string provider, CancellationToken _) =>
@@ -68,9 +68,12 @@ internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguratio
         }
         catch (CryptographicException)
         {
+            // Entering the key again on one instance of several would only move the problem to the others.
+            LogUndecryptable(logger, provider, KeyRingSecret.Variable, KeysSetup.DirectoryVariable);
             throw new KeyUnavailableException(
                 $"The stored {provider} API key cannot be decrypted: the key ring it was encrypted with is missing or different. " +
-                "Enter the key again (POST /api/api-keys).");
+                "Enter the key again (POST /api/api-keys) if the key ring was lost; if several instances share this database, " +
+                $"give them all the same {KeyRingSecret.Variable} (and {KeysSetup.DirectoryVariable}, if set) instead.");
         }
     }
 
@@ -89,4 +92,8 @@ internal sealed class KeyVault(IDataProtectionProvider protection, IConfiguratio
     public static string MissingKeyMessage(string provider) =>
         $"No API key for {provider}. Add one with POST /api/api-keys {{\"provider\": \"{provider}\", \"api_key\": \"...\"}} " +
         $"or set {(provider == ProviderNames.Gemini ? "GOOGLE_API_KEY" : provider.ToUpperInvariant() + "_API_KEY")}.";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stored {Provider} API key cannot be decrypted with this instance's key ring. " +
+        "Instances that share a database must share the key ring: the same {SecretVariable}, and the same {DirectoryVariable} if set.")]
+    private static partial void LogUndecryptable(ILogger logger, string provider, string secretVariable, string directoryVariable);
 }

@@ -25,6 +25,16 @@ public sealed class KeyRingTests : IAsyncLifetime
         Assert.All(files, f => Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(f)));
     }
 
+    [SqliteFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_new_database_file_and_its_log_are_readable_by_their_owner_only()
+    {
+        (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sim-openai-key" })).EnsureSuccessStatusCode();
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_server.DatabasePath));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_server.DatabasePath + "-wal"));
+    }
+
     [Fact]
     public async Task The_key_ring_is_made_when_the_first_key_is_stored_not_at_start()
     {
@@ -54,6 +64,8 @@ public sealed class KeyRingTests : IAsyncLifetime
         var detail = await HttpAssert.ProblemAsync(refused, HttpStatusCode.BadRequest);
         Assert.Contains("cannot be decrypted", detail);
         Assert.Contains("again", detail);
+        // Several instances on one database with different secrets look the same from here: the detail names the fix.
+        Assert.Contains("CHATMERGE_KEY_RING_SECRET", detail);
         Assert.Equal(HttpStatusCode.OK, (await _server.Client.GetAsync("/api/api-keys")).StatusCode);
 
         (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "anthropic", api_key = "sim-anthropic-key" })).EnsureSuccessStatusCode();

@@ -89,6 +89,9 @@ internal sealed class PostgresTestDatabase : TestDatabase
         return new PostgresTestDatabase(server, name);
     }
 
+    /// <summary>A database with a fresh name that does not exist yet: the server is to create it.</summary>
+    public static PostgresTestDatabase NotYetCreatedOn(string server) => new(server, "chatmerge_test_" + Guid.NewGuid().ToString("N"));
+
     protected override async Task<object?> ExecuteAsync(string sql, bool scalar)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Url) { Pooling = false }.ToString());

@@ -43,6 +43,24 @@ public sealed class StartupTests
     }
 
     [PostgresFact]
+    public async Task A_database_that_does_not_exist_yet_is_created_at_start()
+    {
+        await using var database = PostgresTestDatabase.NotYetCreatedOn(TestDatabase.PostgresServer!);
+        var server = new ServerFixture { SharedDatabase = database };
+        try
+        {
+            await server.InitializeAsync();
+
+            await HttpAssert.JsonAsync(await server.Client.PostAsync("/api/chats", JsonBody(new { provider = "openai", model = "gpt-4o" })), HttpStatusCode.Created);
+            Assert.Equal(1L, await database.QueryScalarAsync<long>("SELECT COUNT(*) FROM chats"));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
     public async Task PostgreSQL_without_a_key_ring_secret_fails_at_start_naming_the_variable()
     {
         await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());

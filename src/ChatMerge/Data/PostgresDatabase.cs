@@ -1,0 +1,65 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace ChatMerge.Data;
+
+/// <summary>
+/// The PostgreSQL side of start-up: opening the database of DATABASE_URL (creating it first when it
+/// does not exist and the role may create databases) and migrating it. Apart and never inlined, so
+/// that a server on SQLite does not load Npgsql.
+/// </summary>
+internal static class PostgresDatabase
+{
+    /// <summary>Opens <paramref name="connection"/>, creating its database first if it does not exist.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static async Task OpenCreatingAsync(DbConnection connection, string connectionString)
+    {
+        try
+        {
+            await connection.OpenAsync();
+            return;
+        }
+        catch (PostgresException missing) when (missing.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            await CreateAsync(connectionString);
+        }
+        await connection.OpenAsync();
+    }
+
+    /// <summary>
+    /// Applies the pending migrations, one instance at a time (<see cref="MigrationLock"/>). On a fresh
+    /// database EF Core reads its history table before creating it and logs the refused read as an
+    /// error, though it expects it: on this context that read is logged at debug level.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static async Task MigrateAsync(string connectionString, ILoggerFactory loggers)
+    {
+        await using var migrationLock = await MigrationLock.AcquireAsync(connectionString);
+        var options = new DbContextOptionsBuilder<PostgresChatMergeDbContext>().UseLoggerFactory(loggers)
+            .ConfigureWarnings(warnings => warnings.Log((RelationalEventId.CommandError, LogLevel.Debug)));
+        DataExtensions.UsePostgres(options, connectionString);
+        await using var db = new PostgresChatMergeDbContext(options.Options);
+        await db.Database.MigrateAsync();
+    }
+
+    private static async Task CreateAsync(string connectionString)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var name = target.Database ?? throw new InvalidOperationException("DATABASE_URL names no database.");
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        await using var admin = new NpgsqlConnection(maintenance.ToString());
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "\"\"")}\"", admin);
+        try
+        {
+            await create.ExecuteNonQueryAsync();
+        }
+        catch (PostgresException created) when (created.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another instance starting at the same moment created it first.
+        }
+    }
+}
