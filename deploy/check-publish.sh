@@ -32,7 +32,7 @@ mkdir -p "$work/data"
   cd "$work/data"
   exec env ASPNETCORE_ENVIRONMENT=Production LOG_FORMAT=json \
     SERVER_HOST=127.0.0.1 SERVER_PORT=0 \
-    DATABASE_URL="sqlite:///$work/data/chatmerge.db" CHATMERGE_KEYS_DIR="$work/data/keys" \
+    DATABASE_URL="sqlite:///$work/data/chatmerge.db" \
     dotnet "$work/app/ChatMerge.dll"
 ) >"$log" 2>&1 &
 pid=$!
@@ -60,5 +60,6 @@ kill -TERM "$pid"
 wait "$pid" || fail "the server did not stop cleanly on SIGTERM (exit $?)"
 pid=""
 grep -q '"Message":"ChatMerge stopped"' "$log" || fail "no shutdown line in the log"
-[ -d "$work/data/keys" ] || fail "the key ring was not created in the data directory"
+# As in the image, where nothing sets CHATMERGE_KEYS_DIR: the key ring goes beside the database file.
+[ -d "$work/data/keys" ] || fail "the key ring was not created beside the database file"
 echo "check-publish: ok"
