@@ -68,7 +68,7 @@ internal static class Answers
             text = SplitWords($"You said: \"{clean}\" ({input.Turns.Count} messages, system: {(input.System is null ? "no" : "yes")})");
 
         var reasoning = input.WantsReasoning
-            ? SplitWords($"Thinking about: {(clean.Length > 40 ? clean[..40] : clean)}")
+            ? SplitWords($"Thinking about: {(clean.Length > 40 ? clean[..(char.IsHighSurrogate(clean[39]) ? 39 : 40)] : clean)}")
             : [];
         if (reasoning.Count == 1) reasoning = SplitEvery(reasoning[0], Math.Max(1, reasoning[0].Length / 2));
 
@@ -139,7 +139,14 @@ internal static class Answers
     public static List<string> SplitEvery(string s, int size)
     {
         var chunks = new List<string>();
-        for (var i = 0; i < s.Length; i += size) chunks.Add(s.Substring(i, Math.Min(size, s.Length - i)));
+        for (var i = 0; i < s.Length;)
+        {
+            // Never between the halves of a surrogate pair: a provider sends whole characters.
+            var n = Math.Min(size, s.Length - i);
+            if (n > 1 && i + n < s.Length && char.IsHighSurrogate(s[i + n - 1])) n--;
+            chunks.Add(s.Substring(i, n));
+            i += n;
+        }
         if (chunks.Count == 0) chunks.Add("");
         return chunks;
     }

@@ -23,5 +23,5 @@ internal static class Problems
     /// <summary>Ids arrive as strings so that a malformed one is a 400, not a routing 404.</summary>
     public static bool TryParseId(string value, out Guid id) => Guid.TryParse(value, out id);
 
-    private static string Clip(string value) => value.Length <= 64 ? value : value[..64] + "…";
+    private static string Clip(string value) => value.Length <= 64 ? value : TextClip.Prefix(value, 64) + "…";
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using ChatMerge.Data;
+using ChatMerge.Hosting;
 
 namespace ChatMerge.Merge;
 
@@ -82,5 +83,5 @@ internal static class MergePrompts
 
     private static string Quoted(IReadOnlyList<Chat> chats) => string.Join(", ", chats.Select(c => $"\"{c.Title}\""));
 
-    private static string Clip(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
+    private static string Clip(string text, int length) => text.Length <= length ? text : TextClip.Prefix(text, length - 1) + "…";
 }

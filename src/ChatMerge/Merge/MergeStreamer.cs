@@ -107,7 +107,7 @@ internal sealed partial class MergeStreamer(
                             $"Raise Providers:{ProviderErrors.DisplayName(job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";
         // A filter's cut or an empty answer is no merged conversation either; what did arrive is not stored.
         else if (ProviderErrors.Unfinished(job.Provider, answer.FinishReason, answer.FinishDetails, answer.Text.Length > 0, maxTokens) is { } unfinished)
-            outcome.Error = unfinished + " Nothing was stored.";
+            outcome.Error = unfinished;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Merge model {Provider} {Model} failed: {ExceptionType}")]

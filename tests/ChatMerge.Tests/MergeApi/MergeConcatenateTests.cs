@@ -54,4 +54,21 @@ public sealed class MergeConcatenateTests(SimulatedServerFixture server) : IClas
             .Where(m => m.GetProperty("incomplete").GetBoolean()).Select(m => m.GetProperty("content").GetString());
         Assert.Equal(["Here is the first half"], incomplete);
     }
+
+    [Fact]
+    public async Task A_long_default_title_is_cut_between_characters_not_inside_an_emoji()
+    {
+        // Each title is 500 UTF-16 units of emoji: the default "Merged: A + B" must be cut to 500 units.
+        var a = await server.SeedChatAsync(string.Concat(Enumerable.Repeat("😀", 250)), MergeTestData.Conversation("a", 1));
+        var b = await server.SeedChatAsync(string.Concat(Enumerable.Repeat("😀", 250)), MergeTestData.Conversation("b", 1));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var title = (await server.ChatAsync(result.Last!.Data)).GetProperty("title").GetString()!;
+        Assert.EndsWith("😀…", title);
+        Assert.True(title.Length <= 500);
+        // Half an emoji would have been written as U+FFFD.
+        Assert.DoesNotContain('\uFFFD', title);
+    }
 }

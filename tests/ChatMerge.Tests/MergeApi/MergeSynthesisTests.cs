@@ -165,4 +165,21 @@ public sealed class MergeSynthesisTests(SimulatedServerFixture server) : IClassF
         Assert.Contains("[ASSISTANT]: Here is the first half\n\n(answer cut off)\n", user);
         Assert.Contains("[ASSISTANT]: Here is all of it\n<<<END", user);
     }
+
+    [Fact]
+    public async Task Emoji_and_other_four_byte_characters_come_through_a_synthesized_merge_whole()
+    {
+        var text = string.Concat(Enumerable.Repeat("😀𝄞🇫🇷 ", 40));
+        var a = await server.SeedChatAsync("A", [new("user", "faces " + text), new("assistant", "yes " + text)]);
+        var b = await server.SeedChatAsync("B", [new("user", "music " + text), new("assistant", "sure " + text)]);
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        // Streamed in pieces of a few characters: none may end inside a character.
+        Assert.DoesNotContain('\uFFFD', result.Body);
+        var contents = (await server.ChatAsync(result.Last!.Data)).Messages().Select(m => m.GetProperty("content").GetString()!).ToList();
+        Assert.Contains(contents, c => c.Contains(text.TrimEnd()));
+        Assert.DoesNotContain(contents, c => c.Contains('\uFFFD'));
+    }
 }
