@@ -7,6 +7,7 @@ using ChatMerge.Keys;
 using ChatMerge.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Completions;
 
@@ -30,7 +31,7 @@ internal static class CompletionsApi
 
     private static async Task<Results<ServerSentEventsResult<StreamEvent>, ProblemHttpResult>> Complete(
         string id, CompletionRequest request, IServiceScopeFactory scopes, KeyVault vault, ChatMessages messages, CompletionStreamer streamer,
-        HttpContext http, CancellationToken cancellationToken)
+        IOptions<ProvidersOptions> providers, HttpContext http, CancellationToken cancellationToken)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
@@ -73,7 +74,6 @@ internal static class CompletionsApi
         var (chat, history) = (start.Chat, start.History);
         history.Add(question);
 
-        http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpResponseBodyFeature>()?.DisableBuffering();
-        return TypedResults.ServerSentEvents(streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted));
+        return EventStream.Open(http, streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted), providers.Value.StreamIdleTimeout);
     }
 }

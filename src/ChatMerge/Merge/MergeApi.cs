@@ -4,9 +4,11 @@ using ChatMerge.Completions;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using ChatMerge.Keys;
+using ChatMerge.Providers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Merge;
 
@@ -27,7 +29,7 @@ internal static class MergeApi
 
     private static async Task<Results<ServerSentEventsResult<StreamEvent>, ProblemHttpResult>> Merge(
         MergeRequest request, ChatMergeDbContext db, KeyVault vault, MergeStreamer streamer,
-        HttpContext http, CancellationToken cancellationToken)
+        IOptions<ProvidersOptions> providers, HttpContext http, CancellationToken cancellationToken)
     {
         if (request.ChatIds.Count < 2)
             return Problems.BadRequest("chat_ids must name at least 2 chats.");
@@ -59,8 +61,7 @@ internal static class MergeApi
             request.Mode ?? MergeModes.Synthesize,
             string.IsNullOrWhiteSpace(request.Instructions) ? null : request.Instructions.Trim(),
             string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim());
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return TypedResults.ServerSentEvents(streamer.StreamAsync(db, job, http.RequestAborted));
+        return EventStream.Open(http, streamer.StreamAsync(db, job, http.RequestAborted), providers.Value.StreamIdleTimeout);
     }
 
     private static async Task<Results<Ok<List<MergeSummary>>, ProblemHttpResult>> List(
