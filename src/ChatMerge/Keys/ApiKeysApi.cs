@@ -36,6 +36,7 @@ internal static class ApiKeysApi
         if (key.Any(char.IsControl) || key.Any(char.IsWhiteSpace))
             return Problems.BadRequest("api_key must not contain spaces or control characters.");
 
+        var encrypted = vault.Protect(key);
         using var turn = await db.WriteTurnAsync(cancellationToken);
         // On PostgreSQL another instance (or request) may store or delete the same provider's key
         // between the read and the write: the unique index or the lost row refuses the write, and
@@ -45,12 +46,12 @@ internal static class ApiKeysApi
             var existing = await db.ApiKeys.FirstOrDefaultAsync(k => k.Provider == request.Provider, cancellationToken);
             if (existing is null)
             {
-                existing = new ApiKey { Provider = request.Provider, EncryptedKey = vault.Protect(key) };
+                existing = new ApiKey { Provider = request.Provider, EncryptedKey = encrypted };
                 db.ApiKeys.Add(existing);
             }
             else
             {
-                existing.EncryptedKey = vault.Protect(key);
+                existing.EncryptedKey = encrypted;
                 existing.IsActive = true;
                 existing.UpdatedAt = DateTime.UtcNow;
             }

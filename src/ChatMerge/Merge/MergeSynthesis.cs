@@ -108,10 +108,11 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
 
     private async IAsyncEnumerable<SseItem<StreamEvent>> MergeGroupAsync(IReadOnlyList<SourceConversation> group, int answerTokens, List<MergedTurn> turns)
     {
+        var sources = MergeTranscript.RenderSources(group);
         List<ChatMessage> prompt =
         [
             new(ChatRole.System, MergePrompts.SynthesisSystem),
-            new(ChatRole.User, MergePrompts.SynthesisUser(group.Count, _job.Instructions, MergeTranscript.RenderSources(group))),
+            new(ChatRole.User, MergePrompts.SynthesisUser(group.Count, _job.Instructions, sources)),
         ];
         var answer = new Answer();
         var outcome = new MergeStreamer.CallOutcome();
@@ -125,7 +126,7 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
         var parsed = MergeTranscriptParser.ParseAnswer(answer.Text.ToString());
         // The answer keeps every kind of turn it was given: a part of a long chat may hold only user turns
         // or only answers, a whole conversation holds both.
-        var given = Roles(MergeTranscriptParser.Parse(MergeTranscript.RenderSources(group)).Turns);
+        var given = Roles(MergeTranscriptParser.Parse(sources).Turns);
         var written = Roles(parsed.Turns);
         if (written.Count == 0 || !given.IsSubsetOf(written))
         {

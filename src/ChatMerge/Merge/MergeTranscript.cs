@@ -25,6 +25,9 @@ internal sealed record SourceConversation(string Title, string Provider, string 
 /// </summary>
 internal static class MergeTranscript
 {
+    /// <summary>How the lines around each conversation begin (<c>&lt;&lt;&lt;CONVERSATION 1&gt;&gt;&gt;</c>); the parser knows them by these.</summary>
+    public const string ConversationStart = "<<<CONVERSATION ", ConversationEnd = "<<<END CONVERSATION ";
+
     /// <summary>Ends the turn of an answer that was cut off, so the merge model does not take it for a whole one.</summary>
     public const string CutOffNote = "(answer cut off)";
 
@@ -76,7 +79,7 @@ internal static class MergeTranscript
 
     private static void AppendConversation(StringBuilder sb, SourceConversation c, int n)
     {
-        sb.Append("<<<CONVERSATION ").Append(n).Append(">>>\n");
+        sb.Append(ConversationStart).Append(n).Append(">>>\n");
         sb.Append("Title: ").Append(OneLine(c.Title)).Append('\n');
         sb.Append("Provider: ").Append(OneLine(c.Provider)).Append('\n');
         sb.Append("Model: ").Append(OneLine(c.Model)).Append('\n');
@@ -86,7 +89,7 @@ internal static class MergeTranscript
                 AppendBlock(sb, "System:", m.Content);
         foreach (var m in c.Messages)
             if (!IsSystem(m)) AppendMessage(sb, m);
-        sb.Append("<<<END CONVERSATION ").Append(n).Append(">>>\n");
+        sb.Append(ConversationEnd).Append(n).Append(">>>\n");
     }
 
     // Turns are separated by a blank line; a message's reasoning goes right before its assistant turn,

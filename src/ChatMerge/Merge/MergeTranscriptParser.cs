@@ -299,7 +299,7 @@ internal static class TranscriptSyntax
     public static bool IsDelimiter(ReadOnlySpan<char> line)
     {
         var text = line[SkipWhitespace(line, 0)..];
-        return text.StartsWith("<<<CONVERSATION ") || text.StartsWith("<<<END CONVERSATION ");
+        return text.StartsWith(MergeTranscript.ConversationStart) || text.StartsWith(MergeTranscript.ConversationEnd);
     }
 
     private static ReadOnlySpan<char> WithoutBackslashes(ReadOnlySpan<char> line, out int ws, out int slashes)

@@ -34,15 +34,16 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
     {
         var settings = Options.For(provider);
         var reasoning = settings.IsReasoningModel(model);
+        var answerTokens = maxTokens ?? settings.MaxOutputTokens;
         var chatOptions = new ChatOptions
         {
             ModelId = model,
-            MaxOutputTokens = maxTokens ?? settings.MaxOutputTokens,
+            MaxOutputTokens = answerTokens,
             // Thinking models take no temperature (Claude requires 1, o-series reject it).
             Temperature = reasoning && provider != ProviderNames.Gemini ? null : (float?)temperature,
         };
         if (reasoning)
-            AskForReasoning(provider, model, chatOptions, settings);
+            AskForReasoning(provider, model, answerTokens, chatOptions, settings);
         var client = _clients.GetOrCreate(new ClientKey(provider, model, apiKey, reasoning), entry =>
         {
             entry.Size = 1;
@@ -82,15 +83,19 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
 
     private static bool IsGemini3(string model) => model.StartsWith("gemini-3", StringComparison.OrdinalIgnoreCase);
 
-    private static void AskForReasoning(string provider, string model, ChatOptions chatOptions, ProviderSettings settings)
+    private static void AskForReasoning(string provider, string model, int answerTokens, ChatOptions chatOptions, ProviderSettings settings)
     {
+        // Every provider counts thinking inside the request's output limit: the budget comes on top of the
+        // answer's tokens, or thinking eats them. Claude requires a budget of at least 1,024 tokens, below
+        // max_tokens; Gemini 3 thinks by level, without a budget, and gets the same room.
+        var budget = provider == ProviderNames.Anthropic ? Math.Max(1024, settings.ThinkingBudget) : settings.ThinkingBudget;
+        var maxTokens = answerTokens + budget;
+        chatOptions.MaxOutputTokens = maxTokens;
         switch (provider)
         {
             case ProviderNames.OpenAI:
                 // Served by the Responses API, the only one that streams reasoning summaries. ChatOptions.Reasoning
                 // would ask for "concise" summaries, which o1, o3 and o4-mini refuse; every reasoning model takes "auto".
-                // Reasoning tokens count inside max_output_tokens: as for Claude and Gemini, the budget comes on top.
-                chatOptions.MaxOutputTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + settings.ThinkingBudget;
 #pragma warning disable OPENAI001 // The Responses API is marked for evaluation in the SDK.
                 chatOptions.RawRepresentationFactory = _ => new CreateResponseOptions
                 {
@@ -103,10 +108,6 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
 #pragma warning restore OPENAI001
                 break;
             case ProviderNames.Anthropic:
-                // The budget comes on top of the answer's tokens: Claude requires budget < max_tokens.
-                var budget = Math.Max(1024, settings.ThinkingBudget);
-                var maxTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + budget;
-                chatOptions.MaxOutputTokens = maxTokens;
                 chatOptions.RawRepresentationFactory = _ => new MessageCreateParams
                 {
                     MaxTokens = maxTokens,
@@ -114,11 +115,6 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
                     Model = model,
                     Thinking = new ThinkingConfigParam(new ThinkingConfigEnabled(budget), null),
                 };
-                break;
-            case ProviderNames.Gemini:
-                // Gemini counts thinking inside maxOutputTokens: as for Claude, the budget comes on top of the answer's
-                // tokens, or thinking eats them. Gemini 3 thinks by level, without a budget, and gets the same room.
-                chatOptions.MaxOutputTokens = (chatOptions.MaxOutputTokens ?? settings.MaxOutputTokens) + settings.ThinkingBudget;
                 break;
         }
     }
