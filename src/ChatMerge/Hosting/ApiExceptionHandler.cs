@@ -18,7 +18,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         var (status, detail) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, Describe(bad)),
-            JsonException json => (StatusCodes.Status400BadRequest, "Invalid JSON: " + json.Message),
+            JsonException json => (StatusCodes.Status400BadRequest, "Invalid JSON: " + Describe(json)),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "Client closed the request."),
             _ when DataExtensions.IsUnavailable(exception) => (StatusCodes.Status503ServiceUnavailable, "The database is unavailable right now. Try again shortly."),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred. It has been logged."),
@@ -52,25 +52,44 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             var expected = binding.Groups["type"].Value.Contains("int", StringComparison.OrdinalIgnoreCase) ? " (a whole number is expected)" : "";
             return $"{JsonNamingPolicy.SnakeCaseLower.ConvertName(binding.Groups["name"].Value)} cannot be '{binding.Groups["value"].Value}'{expected}.";
         }
-        return bad.Message;
+        return WithoutTypeNames(bad.Message);
     }
 
     private static string Describe(JsonException json)
     {
         if (UnknownMember().Match(json.Message) is { Success: true } unknown)
             return $"unknown field '{unknown.Groups["name"].Value}'.";
+        if (DuplicateMember().Match(json.Message) is { Success: true } duplicate)
+            return $"the field '{duplicate.Groups["name"].Value}' is given more than once.";
+        var path = json.Path is { Length: > 2 } p && p.StartsWith("$.", StringComparison.Ordinal) ? p[2..] : null;
+        // The serializer names the .NET type it wanted ("could not be converted to ChatMerge.Completions.CompletionRequest"):
+        // the client knows fields and JSON kinds, not our types.
+        if (NotConverted().Match(json.Message) is { Success: true } conversion)
+            return path is null
+                ? "the body must be a JSON object."
+                : $"{path}: {(conversion.Groups["type"].Value.Contains("List`1", StringComparison.Ordinal) ? "an array is expected" : "the value has the wrong type")}.";
         // Errors thrown while reading a value carry the path apart from the message.
-        var field = json.Path is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) && !json.Message.Contains("Path:", StringComparison.Ordinal)
-            ? path[2..] + ": "
-            : "";
-        return field + json.Message;
+        var field = path is not null && !json.Message.Contains("Path:", StringComparison.Ordinal) ? path + ": " : "";
+        return field + WithoutTypeNames(json.Message);
     }
+
+    /// <summary>The last guard: a framework text that names one of our types or the runtime's says "value" instead.</summary>
+    private static string WithoutTypeNames(string message) => TypeName().Replace(message, "value");
 
     [GeneratedRegex("""^Failed to bind parameter "(?<type>\S+) (?<name>\w+)" from "(?<value>.*)"\.$""")]
     private static partial Regex FailedBinding();
 
     [GeneratedRegex("""^The JSON property '(?<name>.*)' could not be mapped to any \.NET member""")]
     private static partial Regex UnknownMember();
+
+    [GeneratedRegex("""^Duplicate property '(?<name>.*)' encountered during deserialization""")]
+    private static partial Regex DuplicateMember();
+
+    [GeneratedRegex("""^The JSON value could not be converted to (?<type>\S+?)\.(?: Path:|$)""")]
+    private static partial Regex NotConverted();
+
+    [GeneratedRegex("""'?\b(?:ChatMerge|System|Microsoft)(?:\.[\w`\[\],]+)+'?""")]
+    private static partial Regex TypeName();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The database is unavailable ({ExceptionType}) on {Path}")]
     private static partial void LogUnavailable(ILogger logger, string exceptionType, string path);

@@ -232,10 +232,28 @@ public sealed partial class BadInputMatrixTests(BadInputServerFixture server) : 
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(status is >= 400 and < 500, $"{method} {path}: {status} {text}");
-        await HttpAssert.ProblemAsync(response, response.StatusCode);
+        var detail = await HttpAssert.ProblemAsync(response, response.StatusCode);
         Assert.DoesNotContain("   at ", text);
+        // The client shows the detail to people: fields and JSON kinds, never our .NET types.
+        Assert.DoesNotMatch(DotNetTypeName(), detail);
         Assert.Equal(before, await server.SnapshotAsync());
     }
+
+    [Theory]
+    [InlineData("/api/chats/{chat}/completions", "{\"content\":\"hi\",\"max_tokens\":\"many\"}", "max_tokens: the value has the wrong type.")]
+    [InlineData("/api/chats/{chat}/completions", "[\"hi\"]", "the body must be a JSON object.")]
+    [InlineData("/api/merge", "{\"chat_ids\":{},\"merge_provider\":\"openai\",\"merge_model\":\"m\"}", "chat_ids: an array is expected.")]
+    [InlineData("/api/api-keys", "{\"provider\":\"openai\",\"api_key\":\"a\",\"api_key\":\"b\"}", "the field 'api_key' is given more than once.")]
+    public async Task A_body_of_the_wrong_shape_is_described_by_its_fields(string path, string body, string expected)
+    {
+        var response = await server.Client.PostAsync(Fill(path), new StringContent(Fill(body), Encoding.UTF8, Json));
+
+        var detail = await HttpAssert.ProblemAsync(response, System.Net.HttpStatusCode.BadRequest);
+        Assert.Equal("Invalid JSON body: " + expected, detail);
+    }
+
+    [GeneratedRegex(@"\b(?:ChatMerge|System|Microsoft)\.[A-Z]")]
+    private static partial Regex DotNetTypeName();
 
     [Fact]
     public void The_matrix_has_at_least_sixty_cases() => Assert.True(Cases().Count >= 60, $"{Cases().Count} cases");
