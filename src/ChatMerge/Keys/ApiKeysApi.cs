@@ -33,8 +33,8 @@ internal static class ApiKeysApi
         StoreApiKeyRequest request, ChatMergeDbContext db, KeyVault vault, CancellationToken cancellationToken)
     {
         var key = request.ApiKey.Trim();
-        if (key.Any(char.IsControl) || key.Any(char.IsWhiteSpace))
-            return Problems.BadRequest("api_key must not contain spaces or control characters.");
+        if (ShapeProblem(key) is { } problem)
+            return Problems.BadRequest(problem);
 
         var encrypted = vault.Protect(key);
         using var turn = await db.WriteTurnAsync(cancellationToken);
@@ -68,6 +68,14 @@ internal static class ApiKeysApi
     }
 
     private const int MaxStoreAttempts = 3;
+
+    /// <summary>
+    /// Why <paramref name="key"/> cannot be a provider key, or null. It goes into an HTTP header of the
+    /// provider request, where only visible ASCII belongs: the OpenAI SDK writes a header value as given,
+    /// so a line break in it would add headers (or a whole request) of the client's choosing.
+    /// </summary>
+    internal static string? ShapeProblem(string key) =>
+        key.All(c => c is > ' ' and < '\x7f') ? null : "api_key must be printable ASCII, without spaces or control characters.";
 
     private static async Task<Ok<List<ApiKeyResponse>>> List(ChatMergeDbContext db, CancellationToken cancellationToken) =>
         TypedResults.Ok(await db.ApiKeys.AsNoTracking()

@@ -23,6 +23,9 @@ internal static class KeyValidation
         ValidateApiKeyRequest request, ChatMergeDbContext db, KeyVault vault, ChatClientFactory clients,
         IOptions<ProvidersOptions> options, CancellationToken cancellationToken)
     {
+        // A key that cannot be one is never sent: the provider would get its line breaks as headers.
+        if (!string.IsNullOrWhiteSpace(request.ApiKey) && ApiKeysApi.ShapeProblem(request.ApiKey.Trim()) is { } shape)
+            return TypedResults.Ok(new ValidateApiKeyResponse(false, request.Provider, Error: shape));
         string? key;
         try
         {

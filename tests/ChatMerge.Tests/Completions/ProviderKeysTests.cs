@@ -77,6 +77,27 @@ public sealed class ProviderKeysTests(NoEnvironmentKeysFixture server) : IClassF
         Assert.DoesNotContain(badKey[..8] + badKey[8..12], body);
     }
 
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    [InlineData("gemini")]
+    public async Task Validate_never_sends_a_key_with_line_breaks_to_the_provider(string provider)
+    {
+        // The OpenAI SDK wrote "Authorization: Bearer sim-openai-key\r\nX-Injected: yes" to the wire as given:
+        // a header (or a whole second request) of the client's choosing, sent to the provider with our connection.
+        server.Simulator.ClearRequests();
+        var response = await server.Client.PostAsJsonAsync("/api/api-keys/validate", new { provider, api_key = $"sim-{provider}-key\r\nX-Injected: yes" });
+
+        var result = await HttpAssert.JsonAsync(response);
+        Assert.False(result.GetProperty("valid").GetBoolean());
+        Assert.Contains("api_key", result.GetProperty("error").GetString());
+        Assert.Empty(server.Simulator.Requests);
+    }
+
+    [Fact]
+    public async Task A_key_that_is_not_printable_ascii_is_not_stored() =>
+        await HttpAssert.ProblemAsync(await server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sk-cl\u00e9-1234" }), HttpStatusCode.BadRequest);
+
     [Fact]
     public async Task Validate_with_unknown_provider_is_400() =>
         await HttpAssert.ProblemAsync(await server.Client.PostAsJsonAsync("/api/api-keys/validate", new { provider = "cohere", api_key = "k" }), HttpStatusCode.BadRequest);
