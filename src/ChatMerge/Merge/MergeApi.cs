@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.ServerSentEvents;
 using ChatMerge.Chats;
 using ChatMerge.Completions;
@@ -51,6 +52,12 @@ internal static class MergeApi
             return ChatQueries.ChatNotFound(missing[0]);
         if (missing.Count > 1)
             return Problems.NotFound($"Chats {string.Join(", ", missing)} not found.");
+
+        var characters = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.ChatId))
+            .SumAsync(m => (long)m.Content.Length + (m.ReasoningTrace == null ? 0L : (long)m.ReasoningTrace.Length), cancellationToken);
+        if (characters > Limits.MergeCharacters)
+            return Problems.BadRequest(string.Create(CultureInfo.InvariantCulture,
+                $"These chats hold {characters:N0} characters of messages and reasoning; a merge takes at most {Limits.MergeCharacters:N0}. Merge fewer or shorter chats."));
 
         var (apiKey, keyProblem) = await vault.ResolveForCallAsync(db, request.MergeProvider, cancellationToken);
         if (apiKey is null)

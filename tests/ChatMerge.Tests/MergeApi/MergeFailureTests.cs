@@ -108,4 +108,24 @@ public sealed class MergeFailureTests(SimulatedServerFixture server) : IClassFix
             messages[^1].GetProperty("content").GetString());
         Assert.Equal(8 + 2 + 1, messages.Count);
     }
+
+    [Fact]
+    public async Task A_merge_of_chats_too_large_to_hold_is_400_before_anything_streams()
+    {
+        // Each concatenation could be merged again with another, doubling what the next merge holds in memory.
+        var megabyte = new string('m', 1_000_000);
+        var big = Enumerable.Range(0, 11).Select(i => new Turn(i % 2 == 0 ? "user" : "assistant", megabyte)).ToList();
+        var a = await server.SeedChatAsync("Huge A", big);
+        var b = await server.SeedChatAsync("Huge B", big);
+        var (chats, merges) = (await server.CountAsync("chats"), await server.CountAsync("merge_history"));
+        server.Simulator.ClearRequests();
+
+        var response = await server.Client.PostAsJsonAsync("/api/merge", new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate" });
+
+        var detail = await HttpAssert.ProblemAsync(response, System.Net.HttpStatusCode.BadRequest);
+        Assert.Contains("22,000,000 characters", detail);
+        Assert.Contains("at most 20,000,000", detail);
+        Assert.Empty(server.Simulator.Requests);
+        Assert.Equal((chats, merges), (await server.CountAsync("chats"), await server.CountAsync("merge_history")));
+    }
 }
