@@ -42,6 +42,10 @@ internal static class RateLimits
         && (request.Path.Value!.EndsWith("/completions", StringComparison.OrdinalIgnoreCase)
             || request.Path.StartsWithSegments("/api/merge", StringComparison.OrdinalIgnoreCase));
 
+    private static bool IsAdmitted(HttpContext context) =>
+        context.RequestServices.GetRequiredService<AccessControl>().Decide(context.Request.Path, context.Connection.RemoteIpAddress,
+            context.Request.Headers.Authorization, context.Request.Headers.Host) == Access.Allowed;
+
     public static WebApplicationBuilder AddRateLimits(this WebApplicationBuilder builder)
     {
         var limits = RateLimitOptions.FromConfiguration(builder.Configuration);
@@ -50,7 +54,8 @@ internal static class RateLimits
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
                 // A load balancer or a scraper behind the clients' proxy shares their address; its probes must not fail with them.
-                if (Telemetry.IsProbe(context.Request.Path))
+                // A scrape that is refused (no token, a wrong one) counts: otherwise /metrics would take token guesses without limit.
+                if (Telemetry.IsProbe(context.Request.Path) && IsAdmitted(context))
                     return RateLimitPartition.GetNoLimiter("probes");
                 var stream = IsStream(context.Request);
                 var client = context.Connection.RemoteIpAddress?.ToString() ?? "local";

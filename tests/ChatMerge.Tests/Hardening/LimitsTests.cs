@@ -34,6 +34,29 @@ public sealed class RateLimitTests(TinyBudgetServerFixture server) : IClassFixtu
     }
 }
 
+public sealed class MetricsRateLimitTests(MetricsTokenServerFixture server) : IClassFixture<MetricsTokenServerFixture>
+{
+    [Fact]
+    public async Task Token_guesses_at_metrics_are_counted_but_the_scraper_with_its_token_never_is()
+    {
+        // /metrics is exempt from the budget so that a scraper behind the clients' proxy never fails with them;
+        // the exemption must not make it the one place where tokens can be guessed without limit.
+        async Task<HttpResponseMessage> ScrapeAsync(string token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/metrics");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return await server.Client.SendAsync(request);
+        }
+
+        for (var i = 0; i < MetricsTokenServerFixture.Requests; i++)
+            Assert.Equal(HttpStatusCode.Unauthorized, (await ScrapeAsync($"guess-{i}")).StatusCode);
+        await HttpAssert.ProblemAsync(await ScrapeAsync("one-guess-too-many"), HttpStatusCode.TooManyRequests);
+
+        for (var i = 0; i < 2 * MetricsTokenServerFixture.Requests; i++)
+            Assert.Equal(HttpStatusCode.OK, (await ScrapeAsync(MetricsTokenServerFixture.Token)).StatusCode);
+    }
+}
+
 public sealed class BodyLimitTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     private static StringContent Json(string json) => new(json, System.Text.Encoding.UTF8, "application/json");

@@ -39,3 +39,17 @@ public sealed class TinyBudgetServerFixture : SimulatedServerFixture
         new("CHATMERGE_RATE_LIMIT_STREAMS", Streams.ToString()),
     ];
 }
+
+/// <summary>A token, the Prometheus endpoint, and a budget small enough to reach.</summary>
+public sealed class MetricsTokenServerFixture : ServerFixture
+{
+    public const string Token = "tok-metrics-5b7d1e9c3a";
+    public const int Requests = 4;
+
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+    [
+        new("CHATMERGE_API_TOKEN", Token),
+        new("PROMETHEUS_ENABLED", "true"),
+        new("CHATMERGE_RATE_LIMIT_REQUESTS", Requests.ToString()),
+    ];
+}
