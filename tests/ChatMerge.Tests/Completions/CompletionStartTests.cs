@@ -51,9 +51,13 @@ public sealed class CompletionStartTests(ServerFixture server) : IClassFixture<S
     }
 
     [Fact]
-    public async Task A_chat_without_a_stored_key_reads_none_and_an_unknown_chat_reads_nothing()
+    public async Task A_chat_without_an_active_key_reads_none_and_an_unknown_chat_reads_nothing()
     {
         var chat = Guid.Parse((await server.CreateChatAsync("gemini", "gemini-2.5-flash")).GetProperty("id").GetString()!);
+        // Another provider's key, and the chat's own made inactive: neither is the chat's key.
+        (await server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sk-other-0123456789" })).EnsureSuccessStatusCode();
+        (await server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "gemini", api_key = "AIza-inactive-0123456789" })).EnsureSuccessStatusCode();
+        await server.Database.ExecuteAsync("UPDATE api_keys SET is_active = false WHERE provider = 'gemini'");
         await using var scope = server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<ChatMergeDbContext>();
 
@@ -62,6 +66,9 @@ public sealed class CompletionStartTests(ServerFixture server) : IClassFixture<S
         Assert.NotNull(start);
         Assert.Null(start.StoredKey);
         Assert.Empty(start.History);
+        // No system prompt: a null as EF Core reads it.
+        Assert.Null(start.Chat.SystemPrompt);
+        Assert.Equal(JsonSerializer.Serialize(await ChatQueries.FindAsync(db, chat, default)), JsonSerializer.Serialize(start.Chat));
         Assert.Null(await CompletionStart.ReadAsync(db, Guid.NewGuid(), default));
     }
 
