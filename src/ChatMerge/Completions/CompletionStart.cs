@@ -1,6 +1,6 @@
 using ChatMerge.Chats;
 using ChatMerge.Data;
-using ChatMerge.Keys;
+using Microsoft.EntityFrameworkCore;
 using SQLitePCL;
 
 namespace ChatMerge.Completions;
@@ -30,14 +30,9 @@ internal sealed record CompletionStart(Chat Chat, string? StoredKey, List<Messag
     public static async Task<CompletionStart?> ReadAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken)
     {
         await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        if (db is SqliteChatMergeDbContext)
-            return ReadSqlite(SqliteRows.Handle(db), chatId);
-
-        var chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
-        if (chat is null)
-            return null;
-        var key = await KeyVault.StoredKeyAsync(db, chat.Provider, cancellationToken);
-        return new CompletionStart(chat, key, await ChatQueries.HistoryAsync(db, chatId, cancellationToken));
+        return db is SqliteChatMergeDbContext
+            ? ReadSqlite(SqliteRows.Handle(db), chatId)
+            : await PostgresCompletionStart.ReadAsync(db.Database.GetDbConnection(), chatId, cancellationToken);
     }
 
     /// <summary>

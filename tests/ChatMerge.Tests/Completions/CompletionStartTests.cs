@@ -9,7 +9,10 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ChatMerge.Tests.Completions;
 
-/// <summary>What a completion reads first is what EF Core reads (on SQLite it comes straight from SQLite).</summary>
+/// <summary>
+/// What a completion reads first is what EF Core reads: on SQLite it comes straight from SQLite, on
+/// PostgreSQL from one Npgsql batch (<see cref="Postgres.CompletionStartRoundTripTests"/>).
+/// </summary>
 public sealed class CompletionStartTests(ServerFixture server) : IClassFixture<ServerFixture>
 {
     [Fact]
