@@ -6,65 +6,85 @@ using ChatMerge.Keys;
 using ChatMerge.Merge;
 using ChatMerge.Models;
 using ChatMerge.Providers;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Options;
 using Scalar.AspNetCore;
 
 DotEnv.Load(".env");
-// appsettings.json comes with the binaries; data files and .env belong to the working directory.
-// The slim builder leaves out what this server does not use (IIS, HTTP/3, hosting startup
-// assemblies, regex route constraints) and with it ~2 MB; HTTPS from configuration is added back.
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-builder.WebHost.UseKestrelHttpsConfiguration();
-
-// Hosting: addresses, JSON, errors, validation, OpenAPI, CORS
-builder.AddServerUrls();
-// Operations: TLS, logs, telemetry, health
-builder.AddTls();
-builder.AddLogs();
-builder.AddTelemetry();
-builder.AddHealth();
-builder.AddApiDefaults();
-
-// Security: protected mode or API tokens, trusted proxies, per-client rate limits
-builder.AddAccessControl();
-builder.AddRateLimits();
-
-// Features
-builder.AddData();
-builder.AddKeys();
-builder.AddProviders();
-builder.Services.AddSingleton<CompletionStreamer>();
-builder.Services.AddSingleton<MergeStreamer>();
-builder.Services.AddMemoryCache();
-builder.Services.AddScoped<ModelCatalog>();
-
-var app = builder.Build();
 try
 {
-    await app.Services.MigrateDatabaseAsync();
+    // appsettings.json comes with the binaries; data files and .env belong to the working directory.
+    // The slim builder leaves out what this server does not use (IIS, HTTP/3, hosting startup
+    // assemblies, regex route constraints) and with it ~2 MB; HTTPS from configuration is added back.
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    builder.WebHost.UseKestrelHttpsConfiguration();
+
+    // Hosting: addresses, JSON, errors, validation, OpenAPI, CORS
+    builder.AddServerUrls();
+    // Operations: TLS, logs, telemetry, health
+    builder.AddTls();
+    builder.AddLogs();
+    builder.AddTelemetry();
+    builder.AddHealth();
+    builder.AddApiDefaults();
+
+    // Security: protected mode or API tokens, trusted proxies, per-client rate limits
+    builder.AddAccessControl();
+    builder.AddRateLimits();
+
+    // Features
+    builder.AddData();
+    builder.AddKeys();
+    builder.AddProviders();
+    builder.Services.AddSingleton<CompletionStreamer>();
+    builder.Services.AddSingleton<MergeStreamer>();
+    builder.Services.AddMemoryCache();
+    builder.Services.AddScoped<ModelCatalog>();
+
+    var app = builder.Build();
+    // Settings checked by options validation fail here, in one line, rather than inside the host's start.
+    _ = app.Services.GetRequiredService<IOptions<ProvidersOptions>>().Value;
+    try
+    {
+        await app.Services.MigrateDatabaseAsync();
+    }
+    catch (Exception e) when (e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException)
+    {
+        // Down, unreachable, a wrong password, no right to create the database: the operator's to fix, in one line.
+        app.Logger.LogCritical("Cannot open the database of DATABASE_URL: {Reason}", DataExtensions.Describe(e));
+        return 1;
+    }
+
+    app.UseTls();
+    app.UseChatLogScope();
+    app.UseApiDefaults();
+
+    app.MapHealth();
+    app.MapMetrics();
+    app.MapChats();
+    app.MapApiKeys();
+    app.MapModels();
+    app.MapCompletions();
+    app.MapMerge();
+
+    app.MapOpenApi();
+    app.MapScalarApiReference("/docs");
+
+    await app.RunAsync();
+    return 0;
 }
-catch (Exception e) when (e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException)
+catch (Exception e) when (StartFailure(e) is { } reason)
 {
-    // Down, unreachable, a wrong password, no right to create the database: the operator's to fix, in one line.
-    app.Logger.LogCritical("Cannot open the database of DATABASE_URL: {Reason}", DataExtensions.Describe(e));
+    // A setting that cannot work or a port that is taken: the operator's to fix, in one line.
+    Console.Error.WriteLine($"ChatMerge cannot start: {reason}");
     return 1;
 }
 
-app.UseTls();
-app.UseChatLogScope();
-app.UseApiDefaults();
-
-app.MapHealth();
-app.MapMetrics();
-app.MapChats();
-app.MapApiKeys();
-app.MapModels();
-app.MapCompletions();
-app.MapMerge();
-
-app.MapOpenApi();
-app.MapScalarApiReference("/docs");
-
-app.Run();
-return 0;
+static string? StartFailure(Exception e) => e switch
+{
+    SettingsException or OptionsValidationException => e.Message,
+    IOException { InnerException: AddressInUseException } => $"{e.Message} Set SERVER_PORT (or SERVER_HOST) to a free address.",
+    _ => null,
+};
 
 public partial class Program;

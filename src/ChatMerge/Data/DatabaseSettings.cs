@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ChatMerge.Hosting;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -30,7 +31,7 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
         if (url.Contains("://"))
         {
             if (!scheme.StartsWith("sqlite", StringComparison.Ordinal))
-                throw new InvalidOperationException($"DATABASE_URL: unsupported scheme '{scheme}'. Use sqlite:///path, a file path, or postgres://user:pass@host:port/db.");
+                throw new SettingsException($"DATABASE_URL: unsupported scheme '{scheme}'. Use sqlite:///path, a file path, or postgres://user:pass@host:port/db.");
             // sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy writes them.
             var rest = url.Split("://", 2)[1];
             var path = rest.StartsWith('/') ? rest[1..] : rest;

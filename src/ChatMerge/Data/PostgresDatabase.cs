@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
+using ChatMerge.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Npgsql;
@@ -48,7 +49,7 @@ internal static class PostgresDatabase
     private static async Task CreateAsync(string connectionString)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString);
-        var name = target.Database ?? throw new InvalidOperationException("DATABASE_URL names no database.");
+        var name = target.Database ?? throw new SettingsException("DATABASE_URL names no database.");
         var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
         await using var admin = new NpgsqlConnection(maintenance.ToString());
         await admin.OpenAsync();

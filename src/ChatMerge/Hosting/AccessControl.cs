@@ -126,7 +126,7 @@ internal static class AccessControlSetup
                 else if (IPAddress.TryParse(proxy, out var address))
                     options.KnownProxies.Add(address);
                 else
-                    throw new InvalidOperationException($"{AccessControl.ProxiesVariable}: '{proxy}' is neither an IP address nor a CIDR range.");
+                    throw new SettingsException($"{AccessControl.ProxiesVariable}: '{proxy}' is neither an IP address nor a CIDR range.");
             }
         });
         return builder;

@@ -32,7 +32,7 @@ internal static partial class Logs
                 });
                 break;
             default:
-                throw new InvalidOperationException($"LOG_FORMAT must be 'text' or 'json', not '{format}'.");
+                throw new SettingsException($"LOG_FORMAT must be 'text' or 'json', not '{format}'.");
         }
         builder.Services.AddHostedService<Lifecycle>();
         return builder;
@@ -47,7 +47,7 @@ internal static partial class Logs
         "ERROR" => LogLevel.Error,
         "CRITICAL" or "FATAL" => LogLevel.Critical,
         "NONE" => LogLevel.None,
-        _ => throw new InvalidOperationException($"LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NONE; not '{value}'."),
+        _ => throw new SettingsException($"LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARNING, ERROR, CRITICAL, NONE; not '{value}'."),
     };
 
     /// <summary>Puts the chat id of /api/chats/{id}/... requests in the scope of every log line they write, streams included.</summary>

@@ -29,7 +29,7 @@ internal sealed class RateLimitOptions
         if (string.IsNullOrWhiteSpace(value))
             return fallback;
         if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number) || number < 1)
-            throw new InvalidOperationException($"{name} must be a whole number of requests per minute (at least 1), not '{value}'.");
+            throw new SettingsException($"{name} must be a whole number of requests per minute (at least 1), not '{value}'.");
         return number;
     }
 }

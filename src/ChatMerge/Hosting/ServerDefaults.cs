@@ -23,7 +23,7 @@ internal static class ServerDefaults
             var host = builder.Configuration["SERVER_HOST"] is { Length: > 0 } h ? h : "0.0.0.0";
             var port = builder.Configuration["SERVER_PORT"] is { Length: > 0 } p ? p : "8000";
             if (!int.TryParse(port, out var portNumber) || portNumber is < 0 or > 65535)
-                throw new InvalidOperationException($"SERVER_PORT must be a port number, not '{port}'.");
+                throw new SettingsException($"SERVER_PORT must be a port number, not '{port}'.");
             var address = host.Contains(':') ? $"[{host}]" : host;
             var urls = $"http://{address}:{portNumber}";
             if (Tls.HttpsPort(builder.Configuration) is { } httpsPort)

@@ -27,7 +27,7 @@ internal static class Tls
             return DefaultHttpsPort;
         return int.TryParse(port, out var number) && number is >= 0 and <= 65535
             ? number
-            : throw new InvalidOperationException($"SERVER_HTTPS_PORT must be a port number, not '{port}'.");
+            : throw new SettingsException($"SERVER_HTTPS_PORT must be a port number, not '{port}'.");
     }
 
     public static WebApplicationBuilder AddTls(this WebApplicationBuilder builder)
@@ -59,7 +59,7 @@ internal static class Tls
         if (string.IsNullOrWhiteSpace(pem) && string.IsNullOrWhiteSpace(pfx))
             return null;
         if (!string.IsNullOrWhiteSpace(pem) && !string.IsNullOrWhiteSpace(pfx))
-            throw new InvalidOperationException("Set either TLS_CERT_PATH (PEM) or TLS_PFX_PATH (PKCS#12), not both.");
+            throw new SettingsException("Set either TLS_CERT_PATH (PEM) or TLS_PFX_PATH (PKCS#12), not both.");
         var path = pfx ?? pem!;
         try
         {
@@ -78,7 +78,7 @@ internal static class Tls
         }
         catch (Exception e) when (e is IOException or CryptographicException or UnauthorizedAccessException or ArgumentException)
         {
-            throw new InvalidOperationException($"TLS: cannot load the certificate from '{path}': {e.Message}", e);
+            throw new SettingsException($"TLS: cannot load the certificate from '{path}': {e.Message}", e);
         }
     }
 }

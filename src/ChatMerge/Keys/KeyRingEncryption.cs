@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
+using ChatMerge.Hosting;
 using Microsoft.AspNetCore.DataProtection.XmlEncryption;
 
 namespace ChatMerge.Keys;
@@ -27,7 +28,7 @@ internal sealed class KeyRingSecret
         if (string.IsNullOrWhiteSpace(secret))
             return null;
         if (secret.Length < MinimumLength)
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"{Variable} must be at least {MinimumLength} characters long (for example the output of `openssl rand -base64 48`).");
         // HKDF turns a long random passphrase into a key; the label keeps this key for this one use.
         var key = HKDF.DeriveKey(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(secret), 32,

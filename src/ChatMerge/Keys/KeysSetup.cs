@@ -1,4 +1,5 @@
 using ChatMerge.Data;
+using ChatMerge.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 
@@ -28,12 +29,12 @@ internal static class KeysSetup
             null or "" => database.Provider == DatabaseProvider.PostgreSql && configuredDirectory is null,
             "database" => true,
             "directory" => false,
-            var other => throw new InvalidOperationException($"{StoreVariable}: '{other}' is not a key ring store. Use 'database' or 'directory'."),
+            var other => throw new SettingsException($"{StoreVariable}: '{other}' is not a key ring store. Use 'database' or 'directory'."),
         };
 
         var secret = KeyRingSecret.From(configuration);
         if (secret is null && (inDatabase || database.Provider == DatabaseProvider.PostgreSql))
-            throw new InvalidOperationException(
+            throw new SettingsException(
                 $"{KeyRingSecret.Variable} is required when running on PostgreSQL or with the key ring in the database: " +
                 $"it encrypts the key ring that protects the stored provider keys. Set it to the same random value " +
                 $"(at least {KeyRingSecret.MinimumLength} characters, e.g. `openssl rand -base64 48`) on every instance.");

@@ -74,7 +74,11 @@ public sealed class ServerProcess : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
+            {
+                // Until its output is read to the end: the last lines say why.
+                await _process.WaitForExitAsync();
                 throw new InvalidOperationException($"The server exited with {_process.ExitCode}:\n{Output}");
+            }
             try
             {
                 if ((await Client.GetAsync("/health")).IsSuccessStatusCode)

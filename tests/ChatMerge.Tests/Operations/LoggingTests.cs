@@ -117,7 +117,7 @@ public sealed class LoggingTests
 
     [Fact]
     public void Unknown_log_level_is_rejected_with_the_choices() =>
-        Assert.Contains("DEBUG, INFO, WARNING", Assert.Throws<InvalidOperationException>(() => Logs.ParseLevel("loud")).Message);
+        Assert.Contains("DEBUG, INFO, WARNING", Assert.Throws<SettingsException>(() => Logs.ParseLevel("loud")).Message);
 
     [Fact]
     public async Task Log_level_variable_sets_the_default_level_of_the_server()

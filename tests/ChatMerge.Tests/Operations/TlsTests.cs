@@ -131,7 +131,7 @@ public sealed class TlsTests(TlsServerFixture server) : IClassFixture<TlsServerF
         var path = Path.Combine(server.Directory, "wrong.pfx");
         File.WriteAllBytes(path, server.Certificate.Export(X509ContentType.Pkcs12, "right"));
 
-        var error = Assert.Throws<InvalidOperationException>(() => Tls.LoadCertificate(Configuration(("TLS_PFX_PATH", path), ("TLS_PFX_PASSWORD", "wrong"))));
+        var error = Assert.Throws<SettingsException>(() => Tls.LoadCertificate(Configuration(("TLS_PFX_PATH", path), ("TLS_PFX_PASSWORD", "wrong"))));
 
         Assert.Contains(path, error.Message);
         Assert.DoesNotContain("right", error.Message.Replace(path, ""));
@@ -140,7 +140,7 @@ public sealed class TlsTests(TlsServerFixture server) : IClassFixture<TlsServerF
     [Fact]
     public void Pem_and_pfx_together_are_rejected()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Tls.LoadCertificate(Configuration(("TLS_PFX_PATH", "a.pfx"), ("TLS_CERT_PATH", "a.pem"))));
+        var error = Assert.Throws<SettingsException>(() => Tls.LoadCertificate(Configuration(("TLS_PFX_PATH", "a.pfx"), ("TLS_CERT_PATH", "a.pem"))));
 
         Assert.Contains("not both", error.Message);
     }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Xml.Linq;
 using ChatMerge.Data;
+using ChatMerge.Hosting;
 using ChatMerge.Keys;
 using ChatMerge.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
@@ -50,7 +51,7 @@ public sealed class KeyRingEncryptionTests
     [Fact]
     public void A_secret_shorter_than_32_characters_is_refused_naming_the_variable()
     {
-        var error = Assert.Throws<InvalidOperationException>(() => Secret("too-short"));
+        var error = Assert.Throws<SettingsException>(() => Secret("too-short"));
         Assert.Contains(KeyRingSecret.Variable, error.Message);
         Assert.Contains("32", error.Message);
     }

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Net.Sockets;
+using ChatMerge.Tests.Hardening;
+
+namespace ChatMerge.Tests.Operations;
+
+/// <summary>A setting the server cannot start with, or a port that is taken, stops the start with one line that says why: exit code 1, no stack trace.</summary>
+public sealed class StartupFailureTests
+{
+    [Theory]
+    [InlineData("SERVER_PORT", "eighty", "SERVER_PORT must be a port number, not 'eighty'.")]
+    [InlineData("LOG_FORMAT", "xml", "LOG_FORMAT must be 'text' or 'json', not 'xml'.")]
+    [InlineData("CHATMERGE_KEY_RING_SECRET", "too-short", "CHATMERGE_KEY_RING_SECRET must be at least 32 characters long")]
+    [InlineData("DATABASE_URL", "mysql://db/chats", "DATABASE_URL: unsupported scheme 'mysql'.")]
+    [InlineData("OPENAI_BASE_URL", "not a url", "every BaseUrl (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL) must be an absolute URL.")]
+    public async Task A_setting_that_cannot_work_is_named_in_one_line(string name, string value, string expected)
+    {
+        var output = await StartFailureAsync([new(name, value)]);
+
+        Assert.Contains("The server exited with 1", output);
+        Assert.Contains("ChatMerge cannot start: ", output);
+        Assert.Contains(expected, output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    [Fact]
+    public async Task A_port_that_is_taken_ends_with_one_line_that_says_what_to_change()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+        var output = await StartFailureAsync([new("SERVER_PORT", port.ToString())]);
+
+        Assert.Contains("The server exited with 1", output);
+        Assert.Contains($"ChatMerge cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use. Set SERVER_PORT", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    private static async Task<string> StartFailureAsync(KeyValuePair<string, string>[] settings)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "chatmerge-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(directory, settings));
+            return failed.Message;
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+}
