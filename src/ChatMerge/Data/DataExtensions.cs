@@ -94,12 +94,15 @@ internal static class DataExtensions
 
     /// <summary>
     /// Whether a failure means the database cannot be used right now (down, unreachable, refusing our
-    /// login, out of connections, busy past the timeout), not that our code is wrong: a 503, not a 500.
+    /// login, out of connections, busy past the timeout, a full or failing disk), not that our code is
+    /// wrong: a 503, not a 500.
     /// </summary>
     public static bool IsUnavailable(Exception exception) => exception switch
     {
         // SQLITE_BUSY, SQLITE_LOCKED: another process held the database past the busy timeout.
-        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6,
+        // SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN: the file or its disk refuses
+        // writes (a full disk, a read-only mount): the operator's to fix, and it passes once fixed.
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 or 6 or 8 or 10 or 13 or 14,
         // PostgreSQL: connection exception, invalid authorization or database, insufficient resources, operator intervention.
         DbException db => db.IsTransient || db.SqlState is ['0', '8', ..] or ['2', '8', ..] or ['3', 'D', ..] or ['5', '3', ..] or ['5', '7', 'P', ..],
         _ => exception.InnerException is { } inner && IsUnavailable(inner),

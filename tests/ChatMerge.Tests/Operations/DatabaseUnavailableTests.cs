@@ -31,6 +31,18 @@ public sealed class DatabaseUnavailableTests
         Assert.False(DataExtensions.IsUnavailable(new InvalidOperationException("a bug")));
     }
 
+    [Theory]
+    [InlineData(13, "database or disk is full")]
+    [InlineData(8, "attempt to write a readonly database")]
+    [InlineData(10, "disk I/O error")]
+    [InlineData(14, "unable to open database file")]
+    public void A_full_or_read_only_SQLite_disk_is_unavailability(int code, string message)
+    {
+        // As EF Core throws them (a chat created on a full disk) and as the message writer does.
+        Assert.True(DataExtensions.IsUnavailable(new Microsoft.EntityFrameworkCore.DbUpdateException("save failed", new SqliteException(message, code))));
+        Assert.True(DataExtensions.IsUnavailable(new SqliteException(message, code)));
+    }
+
     [Fact]
     public async Task A_database_that_cannot_be_reached_stops_the_start_with_one_line_that_says_why()
     {
