@@ -57,9 +57,30 @@ internal sealed partial class MergeStreamer(
             yield break;
         }
 
-        stop.Token.ThrowIfCancellationRequested();
-        yield return Progress($"Saving the merged chat ({run.Messages.Count} messages).");
-        var chat = await MergeStore.SaveAsync(db, job, run.Messages, stop.Token);
+        requestAborted.ThrowIfCancellationRequested();
+        Chat? chat = null;
+        if (!lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            yield return Progress($"Saving the merged chat ({run.Messages.Count} messages).");
+            try
+            {
+                chat = await MergeStore.SaveAsync(db, job, run.Messages, stop.Token);
+            }
+            catch (Exception e) when (!requestAborted.IsCancellationRequested)
+            {
+                // The client still listens: it is told, as for any other failure, instead of seeing the
+                // connection break after "Saving". The transaction was rolled back; nothing is left behind.
+                LogStoreFailure(logger, e.GetType().Name);
+            }
+        }
+        if (chat is null)
+        {
+            tracked.Failed("StoreError");
+            yield return StreamEvent.Of(StreamEvent.Error, lifetime.ApplicationStopping.IsCancellationRequested
+                ? "The server is shutting down. Nothing was stored."
+                : "The merged chat could not be saved to the database. Nothing was stored; try again in a moment.");
+            yield break;
+        }
         LogMerged(logger, job.Chats.Count, chat.Id, job.Mode, job.Provider, job.Model, run.Messages.Count);
         yield return StreamEvent.Of(StreamEvent.MergeComplete, chat.Id.ToString());
     }
@@ -112,6 +133,9 @@ internal sealed partial class MergeStreamer(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Merge model {Provider} {Model} failed: {ExceptionType}")]
     private static partial void LogProviderFailure(ILogger logger, string provider, string model, string exceptionType);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The merged chat could not be stored: {ExceptionType}")]
+    private static partial void LogStoreFailure(ILogger logger, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Merged {Count} chats into {ChatId} ({Mode}, {Provider} {Model}, {Messages} messages)")]
     private static partial void LogMerged(ILogger logger, int count, Guid chatId, string mode, string provider, string model, int messages);
