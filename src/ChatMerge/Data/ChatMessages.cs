@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using ChatMerge.Completions;
 using Microsoft.EntityFrameworkCore;
 
@@ -139,9 +140,30 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, ILogger<Ch
         // In id order, so that two instances' batches on PostgreSQL lock the same chats in the same order.
         var counts = batch.GroupBy(p => p.ChatId).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(p => p.Messages.Count)));
         if (_sqlite is not null)
+        {
             await _sqlite.CommitAsync(messages, counts);
-        else
+            return;
+        }
+        try
+        {
             await PostgresMessages.CommitAsync(settings.ConnectionString, messages, counts);
+        }
+        catch (Exception e) when (DataExtensions.IsUnavailable(e))
+        {
+            // A pooled connection PostgreSQL had ended (a restart, a failover) fails the first statement
+            // sent on it, and the answer the user just read would be lost: once more, on a new connection.
+            LogRetry(logger, e.GetType().Name);
+            PostgresDatabase.ClearPool(settings.ConnectionString);
+            try
+            {
+                await PostgresMessages.CommitAsync(settings.ConnectionString, messages, counts);
+            }
+            catch (DbException again) when (again.SqlState == "23505")
+            {
+                // A message id is already there: the first try committed (the batch is one transaction)
+                // and only its answer was lost with the connection.
+            }
+        }
     }
 
     public void Dispose() => _sqlite?.Dispose();
@@ -151,6 +173,9 @@ internal sealed partial class ChatMessages(DatabaseSettings settings, ILogger<Ch
         // Continuations run on the thread pool, not one after another on the writer's thread.
         public TaskCompletionSource Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Storing messages failed on a lost database connection ({ExceptionType}); trying once more on a new one.")]
+    private static partial void LogRetry(ILogger logger, string exceptionType);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Storing {Count} messages together failed ({ExceptionType}); storing them one by one.")]
     private static partial void LogBatchFailed(ILogger logger, int count, string exceptionType);

@@ -46,6 +46,18 @@ internal static class PostgresDatabase
         await db.Database.MigrateAsync();
     }
 
+    /// <summary>
+    /// Closes the idle connections of the pool of <paramref name="connectionString"/>. After PostgreSQL
+    /// ended one of them (a restart, a failover, pg_terminate_backend) the others are most likely dead
+    /// too, and each would fail the next statement sent on it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static void ClearPool(string connectionString)
+    {
+        using var connection = new NpgsqlConnection(connectionString);
+        NpgsqlConnection.ClearPool(connection);
+    }
+
     private static async Task CreateAsync(string connectionString)
     {
         var target = new NpgsqlConnectionStringBuilder(connectionString);

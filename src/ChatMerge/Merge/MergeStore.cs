@@ -45,6 +45,23 @@ internal static class MergeStore
     public static async Task<Chat> SaveAsync(
         ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await SaveOnceAsync(db, job, messages, cancellationToken);
+        }
+        catch (Exception e) when (db is not SqliteChatMergeDbContext && DataExtensions.IsUnavailable(e))
+        {
+            // A pooled connection PostgreSQL had ended while the merge model wrote (a restart, a failover)
+            // fails the first statement sent on it: once more, on a new connection, from a clean slate.
+            db.ChangeTracker.Clear();
+            PostgresDatabase.ClearPool(db.Database.GetConnectionString()!);
+            return await SaveOnceAsync(db, job, messages, cancellationToken);
+        }
+    }
+
+    private static async Task<Chat> SaveOnceAsync(
+        ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
+    {
         var now = DateTime.UtcNow;
         var chat = new Chat
         {
