@@ -57,28 +57,25 @@ internal sealed partial class MergeStreamer(
             yield break;
         }
 
+        // The merge is written: it is saved even while the server shuts down (the host waits for open
+        // requests, and saving takes milliseconds), but not for a client that went away.
         requestAborted.ThrowIfCancellationRequested();
+        yield return Progress($"Saving the merged chat ({run.Messages.Count} messages).");
         Chat? chat = null;
-        if (!lifetime.ApplicationStopping.IsCancellationRequested)
+        try
         {
-            yield return Progress($"Saving the merged chat ({run.Messages.Count} messages).");
-            try
-            {
-                chat = await MergeStore.SaveAsync(db, job, run.Messages, stop.Token);
-            }
-            catch (Exception e) when (!requestAborted.IsCancellationRequested)
-            {
-                // The client still listens: it is told, as for any other failure, instead of seeing the
-                // connection break after "Saving". The transaction was rolled back; nothing is left behind.
-                LogStoreFailure(logger, e.GetType().Name);
-            }
+            chat = await MergeStore.SaveAsync(db, job, run.Messages, requestAborted);
+        }
+        catch (Exception e) when (!requestAborted.IsCancellationRequested)
+        {
+            // The client still listens: it is told, as for any other failure, instead of seeing the
+            // connection break after "Saving". The transaction was rolled back; nothing is left behind.
+            LogStoreFailure(logger, e.GetType().Name);
         }
         if (chat is null)
         {
             tracked.Failed("StoreError");
-            yield return StreamEvent.Of(StreamEvent.Error, lifetime.ApplicationStopping.IsCancellationRequested
-                ? "The server is shutting down. Nothing was stored."
-                : "The merged chat could not be saved to the database. Nothing was stored; try again in a moment.");
+            yield return StreamEvent.Of(StreamEvent.Error, "The merged chat could not be saved to the database. Nothing was stored; try again in a moment.");
             yield break;
         }
         LogMerged(logger, job.Chats.Count, chat.Id, job.Mode, job.Provider, job.Model, run.Messages.Count);
