@@ -64,20 +64,20 @@ public sealed class StartupTests
     public async Task PostgreSQL_without_a_key_ring_secret_fails_at_start_naming_the_variable()
     {
         await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());
-        var server = new ServerFixture { SharedDatabase = database };
+        var directory = Path.Combine(Path.GetTempPath(), "chatmerge-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
         try
         {
-            var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
-            {
-                await server.InitializeAsync();
-                await server.StopAsync();
-                await server.StartAsync([new("CHATMERGE_KEY_RING_SECRET", "")]);
-            });
-            Assert.Contains(KeyRingSecret.Variable, Flatten(error));
+            var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => Hardening.ServerProcess.StartAsync(directory,
+                [new("DATABASE_URL", database.Url), new(KeyRingSecret.Variable, "")]));
+
+            Assert.Contains("The server exited with 1", failed.Message);
+            Assert.Contains($"ChatMerge cannot start: {KeyRingSecret.Variable} is required when running on PostgreSQL", failed.Message);
+            Assert.DoesNotContain("   at ", failed.Message);
         }
         finally
         {
-            await server.DisposeAsync();
+            Directory.Delete(directory, recursive: true);
         }
     }
 
