@@ -37,7 +37,8 @@ internal static partial class Telemetry
             CaptureMessages: captureMessages && builder.Environment.IsDevelopment())
         {
             // Traces have no local reader: without an exporter (or an explicit switch) none are made.
-            Tracing = otlp || IsTrue(configuration["TELEMETRY_TRACING"]),
+            // An explicit TELEMETRY_TRACING wins both ways: false keeps OTLP to metrics and logs.
+            Tracing = configuration["TELEMETRY_TRACING"] is { } tracing && !string.IsNullOrWhiteSpace(tracing) ? IsTrue(tracing) : otlp,
         };
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<ChatMergeMetrics>();

@@ -214,3 +214,31 @@ public sealed class TracingOffTests(ServerFixture server) : IClassFixture<Server
         Assert.False(server.Services.GetRequiredService<TelemetrySettings>().Tracing);
     }
 }
+
+/// <summary>An OTLP endpoint with tracing switched off: metrics and logs go, spans are not made.</summary>
+public sealed class TracingSwitchedOffFixture : ServerFixture
+{
+    public List<Activity> Activities { get; } = [];
+
+    // Port 1 refuses at once: exports fail quietly, and the exporter is configured all the same.
+    protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
+        [new("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:1"), new("TELEMETRY_TRACING", "false")];
+
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Activities));
+}
+
+public sealed class TracingSwitchedOffTests(TracingSwitchedOffFixture server) : IClassFixture<TracingSwitchedOffFixture>
+{
+    [Fact]
+    public async Task Tracing_false_wins_over_an_otlp_endpoint()
+    {
+        Assert.False(server.Services.GetRequiredService<TelemetrySettings>().Tracing);
+
+        (await server.Client.GetAsync("/api/chats")).EnsureSuccessStatusCode();
+
+        server.Services.GetService<TracerProvider>()?.ForceFlush();
+        lock (server.Activities)
+            Assert.Empty(server.Activities);
+    }
+}
