@@ -52,18 +52,31 @@ internal sealed class DatabaseReadyCheck(DatabaseSettings settings) : IHealthChe
     {
         try
         {
-            // A plain connection and query: probes come every few seconds, and need no EF Core.
-            await using var connection = MigrationState.Connect(settings);
-            await connection.OpenAsync(cancellationToken);
-            var pending = (await MigrationState.PendingAsync(connection, settings.Provider, cancellationToken)).Count;
+            // Npgsql does not stop a connection attempt that the server never answers before its own
+            // Timeout (15 s): the probe gives up on the check's timeout, and the attempt ends on its own.
+            var pending = await PendingAsync(cancellationToken).WaitAsync(cancellationToken);
             return pending == 0
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"{pending} database migration(s) not applied.");
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy(Unreachable);
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The exception's text may name hosts or users; the probe answer stays generic.
-            return HealthCheckResult.Unhealthy("The database cannot be reached.", e);
+            return HealthCheckResult.Unhealthy(Unreachable, e);
         }
+    }
+
+    private const string Unreachable = "The database cannot be reached.";
+
+    private async Task<int> PendingAsync(CancellationToken cancellationToken)
+    {
+        // A plain connection and query: probes come every few seconds, and need no EF Core.
+        await using var connection = MigrationState.Connect(settings);
+        await connection.OpenAsync(cancellationToken);
+        return (await MigrationState.PendingAsync(connection, settings.Provider, cancellationToken)).Count;
     }
 }

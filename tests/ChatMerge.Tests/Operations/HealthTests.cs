@@ -64,4 +64,26 @@ public sealed class HealthTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.Equal(HealthStatus.Unhealthy, result.Status);
         Assert.Equal("The database cannot be reached.", result.Description);
     }
+
+    [Fact]
+    public async Task Readiness_gives_up_after_5_s_on_a_database_that_never_answers()
+    {
+        // Accepts connections and never says a word, as a hung server or a black-holing network does.
+        using var silent = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var held = new List<System.Net.Sockets.TcpClient>();
+        _ = Task.Run(async () => { while (true) held.Add(await silent.AcceptTcpClientAsync()); });
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateSlimBuilder();
+        builder.Services.AddSingleton(DatabaseSettings.Parse($"postgres://chatmerge:s3cret-pw@127.0.0.1:{port}/chatmerge?sslmode=disable"));
+        builder.AddHealth();
+        await using var services = builder.Services.BuildServiceProvider();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var report = await services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(8));
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Equal("The database cannot be reached.", report.Entries["database"].Description);
+    }
 }
