@@ -23,13 +23,14 @@ internal static class KeyValidation
         ValidateApiKeyRequest request, ChatMergeDbContext db, KeyVault vault, ChatClientFactory clients,
         IOptions<ProvidersOptions> options, CancellationToken cancellationToken)
     {
+        var given = string.IsNullOrWhiteSpace(request.ApiKey) ? null : request.ApiKey.Trim();
         // A key that cannot be one is never sent: the provider would get its line breaks as headers.
-        if (!string.IsNullOrWhiteSpace(request.ApiKey) && ApiKeysApi.ShapeProblem(request.ApiKey.Trim()) is { } shape)
+        if (given is not null && ApiKeysApi.ShapeProblem(given) is { } shape)
             return TypedResults.Ok(new ValidateApiKeyResponse(false, request.Provider, Error: shape));
         string? key;
         try
         {
-            key = string.IsNullOrWhiteSpace(request.ApiKey) ? await vault.ResolveAsync(db, request.Provider, cancellationToken) : request.ApiKey.Trim();
+            key = given ?? await vault.ResolveAsync(db, request.Provider, cancellationToken);
         }
         catch (KeyUnavailableException e)
         {
