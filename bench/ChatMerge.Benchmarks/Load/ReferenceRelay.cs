@@ -51,7 +51,7 @@ internal static class ReferenceRelay
     }
 
     // choices[0].delta.content of an OpenAI chat-completions chunk, if any.
-    private static string? DeltaText(string chunk)
+    internal static string? DeltaText(string chunk)
     {
         using var json = JsonDocument.Parse(chunk);
         return json.RootElement.TryGetProperty("choices", out var choices) && choices.GetArrayLength() > 0 &&
