@@ -41,7 +41,10 @@ internal static class MergePlanner
 
     private static List<SourceConversation> Split(SourceConversation conversation, int budget, Func<string, int> count)
     {
-        var system = conversation.Messages.Where(MergeTranscript.IsSystem).ToList();
+        // The chat's system prompt comes first (MergeStore.ToSource) and is labelled on every part. Any other
+        // system message, such as a concatenate merge's note where the source changes, goes with the part it
+        // falls in: repeated on every part, hundreds of them would leave no room for the turns.
+        var system = conversation.Messages.Take(1).Where(MergeTranscript.IsSystem).ToList();
         var measured = conversation with { Title = conversation.Title + PlaceholderSuffix };
         SourceConversation Part(IEnumerable<SourceMessage> messages) => measured with { Messages = [.. system, .. messages] };
         bool Fits(IEnumerable<SourceMessage> messages) => count(MergeTranscript.RenderSources([Part(messages)])) <= budget;
@@ -52,19 +55,22 @@ internal static class MergePlanner
                 $"The token budget of {budget} is too small: the labels of conversation '{conversation.Title}' alone need {headerCost} tokens.");
 
         var tooLarge = new HashSet<SourceMessage>();
-        var units = conversation.Messages.Where(m => !MergeTranscript.IsSystem(m)).ToList();
+        var units = conversation.Messages.Skip(system.Count).ToList();
         foreach (var message in units)
         {
             var estimate = headerCost + count(MergeTranscript.RenderMessage(message));
             if (estimate + SeamMargin > budget && !Fits([message])) tooLarge.Add(message);
         }
 
-        var groups = Pack(units, tooLarge.Contains, m => count(MergeTranscript.RenderMessage(m)), budget - headerCost, g => Fits(g));
+        // Notes alone, between messages kept as written, leave the merge model nothing to merge.
+        var groups = Pack(units, tooLarge.Contains, m => count(MergeTranscript.RenderMessage(m)), budget - headerCost, g => Fits(g))
+            .Where(g => !g.All(MergeTranscript.IsSystem))
+            .ToList();
         return groups
             .Select((g, k) => conversation with
             {
                 Title = $"{conversation.Title} (part {k + 1} of {groups.Count})",
-                // The system prompt is labelled on every part; a message kept as written stands alone.
+                // A message kept as written stands alone.
                 Messages = tooLarge.Contains(g[0]) ? g : [.. system, .. g],
                 AsWritten = tooLarge.Contains(g[0]),
             })

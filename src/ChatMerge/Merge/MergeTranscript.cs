@@ -61,11 +61,12 @@ internal static class MergeTranscript
         return sb.ToString();
     }
 
-    /// <summary>One message's turn text as it appears inside a source block; empty when it renders nothing.</summary>
+    /// <summary>One message's text as it appears inside a source block (a system message as its label); empty when it renders nothing.</summary>
     internal static string RenderMessage(SourceMessage message)
     {
         var sb = new StringBuilder();
-        AppendMessage(sb, message);
+        if (!IsSystem(message)) AppendMessage(sb, message);
+        else if (!string.IsNullOrWhiteSpace(message.Content)) AppendBlock(sb, "System:", message.Content);
         return sb.ToString();
     }
 

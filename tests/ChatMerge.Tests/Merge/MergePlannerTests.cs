@@ -78,6 +78,48 @@ public class MergePlannerTests
     }
 
     [Fact]
+    public void Source_notes_of_a_concatenated_chat_stay_in_their_part_and_only_the_system_prompt_is_repeated()
+    {
+        // What a concatenate merge stores: a system note wherever the source changes, here before every message.
+        var messages = new List<SourceMessage> { new("system", "Be brief.", null) };
+        for (var i = 0; i < 60; i++)
+        {
+            messages.Add(new SourceMessage("system", $"From \"{(i % 2 == 0 ? "Alpha" : "Beta")}\" (openai, gpt-4o):", null));
+            messages.Add(new SourceMessage(i % 4 < 2 ? "user" : "assistant", $"message {i} " + new string('x', 20), null));
+        }
+        var concatenated = new SourceConversation("Merged: Alpha + Beta", "openai", "gpt-4o", messages);
+        const int budget = 1_000; // the 60 notes alone need about 2,000
+
+        var plan = MergePlanner.Plan([concatenated], budget, Chars);
+
+        Assert.All(plan, g => Assert.True(Size(g) <= budget, $"group of {Size(g)}"));
+        var parts = plan.SelectMany(g => g).ToList();
+        Assert.All(parts, p => Assert.Equal("Be brief.", p.Messages[0].Content));
+        Assert.Equal(messages.Skip(1), parts.SelectMany(p => p.Messages.Skip(1)));
+    }
+
+    [Fact]
+    public void A_source_note_between_two_messages_kept_as_written_forms_no_part_of_its_own()
+    {
+        var huge = "Paragraph: " + new string('p', 2_000);
+        var conversation = new SourceConversation("Merged: Alpha + Beta", "openai", "gpt-4o", [
+            new SourceMessage("system", "Be brief.", null),
+            new SourceMessage("system", "From \"Alpha\" (openai, gpt-4o):", null),
+            new SourceMessage("user", huge, null),
+            new SourceMessage("system", "From \"Beta\" (openai, gpt-4o):", null),
+            new SourceMessage("user", huge + "!", null),
+            new SourceMessage("assistant", "short", null),
+        ]);
+
+        var plan = MergePlanner.Plan([conversation, Conversation("Small", 2, 10)], 700, Chars);
+
+        // A part holding nothing but system messages would ask the merge model to merge no turns at all.
+        Assert.All(plan.SelectMany(g => g), p => Assert.Contains(p.Messages, m => m.Role != "system"));
+        Assert.Equal(conversation.Messages.Where(m => m.Role != "system").Append(Conversation("Small", 2, 10).Messages[0]).Select(m => m.Content),
+            plan.SelectMany(g => g).SelectMany(p => p.Messages).Where(m => m.Role != "system").Select(m => m.Content).Take(4));
+    }
+
+    [Fact]
     public void A_message_too_large_for_a_part_stands_alone_as_written_between_the_parts_around_it()
     {
         var paragraphs = string.Join("\n\n", Enumerable.Range(0, 60).Select(i => $"Paragraph {i}: " + new string('p', 80)));

@@ -53,6 +53,28 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
         Assert.Equal(2 * (30 + 30 + 2), contents.Count);
     }
 
+    [Fact]
+    public async Task A_long_concatenated_chat_can_be_synthesized_in_parts_though_its_source_notes_outgrow_a_part()
+    {
+        // Two chats asked side by side: the concatenation switches source at every message, 80 notes in all.
+        var t0 = DateTime.UtcNow.AddHours(-2);
+        var a = await server.SeedChatAsync("Alpha", MergeTestData.Conversation("alpha", 20, words: 2), "anthropic", "claude-sonnet-4-5", start: t0);
+        var b = await server.SeedChatAsync("Beta", MergeTestData.Conversation("beta", 20, words: 2), "gemini", "gemini-2.0-flash", start: t0.AddMilliseconds(500));
+        var concatenated = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate" });
+        var c = await server.SeedChatAsync("Gamma", MergeTestData.Conversation("gamma", 2));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { concatenated.Last!.Data, c }, merge_provider = "openai", merge_model = "gpt-4o-mini" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        var contents = (await server.ChatAsync(result.Last!.Data)).Messages().Select(m => m.GetProperty("content").GetString()!).ToList();
+        foreach (var (tag, exchanges) in new[] { ("alpha", 20), ("beta", 20), ("gamma", 2) })
+        {
+            var questions = Enumerable.Range(1, exchanges).Select(i => contents.FindIndex(x => x.StartsWith($"{tag} question {i}:"))).ToList();
+            Assert.All(questions, index => Assert.True(index >= 0));
+            Assert.Equal(questions.Order(), questions);
+        }
+    }
+
     [Theory]
     [InlineData("user")]
     [InlineData("assistant")]
