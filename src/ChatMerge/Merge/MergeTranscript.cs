@@ -147,16 +147,7 @@ internal static class MergeTranscript
     // and stays text. Whether a closer follows is precomputed, keeping this linear.
     private static List<string> EscapeLines(List<string> lines)
     {
-        var laterCloser = new Dictionary<char, int[]> { ['`'] = new int[lines.Count + 1], ['~'] = new int[lines.Count + 1] };
-        for (var i = lines.Count - 1; i >= 0; i--)
-        {
-            foreach (var (c, longest) in laterCloser)
-            {
-                var run = TranscriptSyntax.ClosesFence(lines[i], new Fence(c, 3)) ? lines[i].Trim().Length : 0;
-                longest[i] = Math.Max(longest[i + 1], run);
-            }
-        }
-
+        var laterCloser = TranscriptSyntax.LaterClosers(lines);
         var result = new List<string>(lines.Count);
         var fence = Fence.None;
         for (var i = 0; i < lines.Count; i++)

@@ -31,23 +31,27 @@ internal static class MergeTranscriptParser
         var blocks = new List<Block>();
         Block? current = null;
         var fence = Fence.None;
+        // CRLF, lone CR and LF all end a line.
+        var lines = (text ?? "").Replace("\r\n", "\n").Replace('\r', '\n').Split('\n');
+        var closers = TranscriptSyntax.LaterClosers(lines);
+        var i = 0;
 
         // Text before the first marker, or after an echoed delimiter, is no turn's and is dropped.
         void Add(string line) => current?.Lines.Add(line);
 
         // An ordinary line outside a fence: it may open one; otherwise undo the renderer's escape.
+        // A fence that never closes is text, as the renderer writes it: a stray ``` in the model's
+        // answer would otherwise swallow every turn after it.
         void AddOutside(ReadOnlySpan<char> line)
         {
-            if (TranscriptSyntax.TryOpenFence(line, out var opened)) fence = opened;
+            if (TranscriptSyntax.TryOpenFence(line, out var opened) && closers[opened.Char][i + 1] >= opened.Length) fence = opened;
             else line = TranscriptSyntax.Unescape(line, insideFence: false);
             Add(line.ToString());
         }
 
-        var rest = (text ?? "").AsSpan();
-        while (true)
+        for (; i < lines.Length; i++)
         {
-            var end = rest.IndexOfAny('\r', '\n');
-            var line = end < 0 ? rest : rest[..end];
+            var line = lines[i].AsSpan();
 
             if (fence.IsOpen)
             {
@@ -73,11 +77,6 @@ internal static class MergeTranscriptParser
             {
                 AddOutside(line);
             }
-
-            if (end < 0) break;
-            // CRLF, lone CR and LF all end a line.
-            var skip = rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? 2 : 1;
-            rest = rest[(end + skip)..];
         }
 
         return Assemble(blocks);
@@ -270,6 +269,24 @@ internal static class TranscriptSyntax
         if (i == line.Length || line[i] != fence.Char) return false;
         var run = CountRun(line, i, fence.Char);
         return run >= fence.Length && line[(i + run)..].IsWhiteSpace();
+    }
+
+    /// <summary>
+    /// For each line index, the longest run of a line from there on that closes a ``` or a ~~~ fence
+    /// (0 if none); one more entry, 0, past the end. A fence opens only where a closer follows.
+    /// </summary>
+    public static Dictionary<char, int[]> LaterClosers(IReadOnlyList<string> lines)
+    {
+        var later = new Dictionary<char, int[]> { ['`'] = new int[lines.Count + 1], ['~'] = new int[lines.Count + 1] };
+        for (var i = lines.Count - 1; i >= 0; i--)
+        {
+            foreach (var (c, longest) in later)
+            {
+                var run = ClosesFence(lines[i], new Fence(c, 3)) ? lines[i].Trim().Length : 0;
+                longest[i] = Math.Max(longest[i + 1], run);
+            }
+        }
+        return later;
     }
 
     public static bool NeedsEscape(ReadOnlySpan<char> line, bool insideFence) =>

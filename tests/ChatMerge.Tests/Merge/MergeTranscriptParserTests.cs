@@ -59,11 +59,22 @@ public class MergeTranscriptParserTests
     }
 
     [Fact]
-    public void Unclosed_fence_runs_to_the_end()
+    public void A_fence_that_never_closes_is_text_and_the_turns_after_it_stay_turns()
     {
-        var parsed = MergeTranscriptParser.Parse("[USER]: q\n[ASSISTANT]: ```\n[USER]: swallowed");
+        var parsed = MergeTranscriptParser.Parse("[USER]: q\n[ASSISTANT]: Start a block with\n```\nand end it alike.\n[USER]: q2\n[ASSISTANT]: a2");
 
-        Assert.Equal([User("q"), Assistant("```\n[USER]: swallowed")], parsed.Turns);
+        Assert.Equal([User("q"), Assistant("Start a block with\n```\nand end it alike."), User("q2"), Assistant("a2")], parsed.Turns);
+    }
+
+    [Fact]
+    public void A_stray_closer_after_nested_fences_of_one_length_does_not_swallow_the_turns_after_it()
+    {
+        // The inner ```python closes the outer block early, leaving the last ``` without a closer.
+        var example = "Example:\n```markdown\n[USER]: x\n```python\ncode\n```\n```";
+
+        var parsed = MergeTranscriptParser.Parse($"[USER]: q\n[ASSISTANT]: {example}\n[USER]: q2\n[ASSISTANT]: a2");
+
+        Assert.Equal([User("q"), Assistant(example), User("q2"), Assistant("a2")], parsed.Turns);
     }
 
     [Fact]
