@@ -48,9 +48,10 @@ try
     {
         await app.Services.MigrateDatabaseAsync();
     }
-    catch (Exception e) when (e is System.Data.Common.DbException || e.InnerException is System.Data.Common.DbException)
+    catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException
+                              || e.InnerException is System.Data.Common.DbException)
     {
-        // Down, unreachable, a wrong password, no right to create the database: the operator's to fix, in one line.
+        // Down, unreachable, a wrong password, no right to create the database or its SQLite directory: the operator's to fix, in one line.
         app.Logger.LogCritical("Cannot open the database of DATABASE_URL: {Reason}", DataExtensions.Describe(e));
         return 1;
     }

@@ -64,12 +64,22 @@ internal static class KeysSetup
 
     private static void CreatePrivateDirectory(string path)
     {
-        if (OperatingSystem.IsWindows())
+        try
         {
-            Directory.CreateDirectory(path);
-            return;
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(path);
+                return;
+            }
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A volume owned by another user, a read-only mount: the operator's to fix, in one line.
+            throw new SettingsException(
+                $"The key ring directory '{path}' cannot be made or used: {e.Message} Set {DirectoryVariable} " +
+                "(by default keys/ beside the SQLite file of DATABASE_URL) to a directory this user can write.", e);
+        }
     }
 }

@@ -38,12 +38,43 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("Unhandled exception", output);
     }
 
-    private static async Task<string> StartFailureAsync(KeyValuePair<string, string>[] settings)
+    [Fact]
+    public async Task A_key_ring_directory_that_cannot_be_made_is_named_in_one_line()
+    {
+        // A path through a file cannot become a directory, whoever runs the server (root included),
+        // as a volume owned by another user or a read-only mount cannot.
+        var output = await StartFailureAsync([new("CHATMERGE_KEYS_DIR", "blocker/keys")], BlockerFile);
+
+        Assert.Contains("The server exited with 1", output);
+        Assert.Contains("ChatMerge cannot start: The key ring directory", output);
+        Assert.Contains("blocker", output);
+        Assert.Contains("CHATMERGE_KEYS_DIR", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    [Fact]
+    public async Task A_database_directory_that_cannot_be_made_is_named_in_one_line()
+    {
+        var output = await StartFailureAsync(
+            [new("DATABASE_URL", "sqlite:///./blocker/data/chat_app.db"), new("CHATMERGE_KEYS_DIR", "keys")], BlockerFile);
+
+        Assert.Contains("The server exited with 1", output);
+        Assert.Contains("Cannot open the database of DATABASE_URL", output);
+        Assert.Contains("blocker", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("Unhandled exception", output);
+    }
+
+    private static void BlockerFile(string directory) => File.WriteAllText(Path.Combine(directory, "blocker"), "");
+
+    private static async Task<string> StartFailureAsync(KeyValuePair<string, string>[] settings, Action<string>? prepare = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "chatmerge-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(directory);
         try
         {
+            prepare?.Invoke(directory);
             var failed = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(directory, settings));
             return failed.Message;
         }
