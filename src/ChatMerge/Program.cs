@@ -42,8 +42,16 @@ try
     builder.Services.AddScoped<ModelCatalog>();
 
     var app = builder.Build();
-    // Settings checked by options validation fail here, in one line, rather than inside the host's start.
-    _ = app.Services.GetRequiredService<IOptions<ProvidersOptions>>().Value;
+    // Settings checked by options validation fail here, in one line, rather than inside the host's start;
+    // so do values the binder cannot convert (Providers__StreamIdleTimeout=abc): its message names the key.
+    try
+    {
+        _ = app.Services.GetRequiredService<IOptions<ProvidersOptions>>().Value;
+    }
+    catch (InvalidOperationException e) when (e.InnerException is not null)
+    {
+        throw new SettingsException(e.Message, e);
+    }
     try
     {
         await app.Services.MigrateDatabaseAsync();

@@ -21,7 +21,19 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
 
     public static DatabaseSettings Parse(string? url)
     {
-        url = url?.Trim();
+        try
+        {
+            return ParseUrl(url?.Trim());
+        }
+        catch (Exception e) when (e is UriFormatException or FormatException or ArgumentException)
+        {
+            // The messages name the part that is wrong (a port, an sslmode, a keyword), never the password.
+            throw new SettingsException($"DATABASE_URL cannot be used: {e.Message} Use sqlite:///path, a file path, or postgres://user:pass@host:port/db.", e);
+        }
+    }
+
+    private static DatabaseSettings ParseUrl(string? url)
+    {
         if (string.IsNullOrEmpty(url))
             return Sqlite(DefaultSqlitePath);
 
@@ -74,7 +86,12 @@ internal sealed record DatabaseSettings(DatabaseProvider Provider, string Connec
             var kv = pair.Split('=', 2);
             var key = Uri.UnescapeDataString(kv[0]);
             if (key.Equals("sslmode", StringComparison.OrdinalIgnoreCase) && kv.Length == 2)
-                builder.SslMode = Enum.Parse<SslMode>(Uri.UnescapeDataString(kv[1]).Replace("-", ""), ignoreCase: true);
+            {
+                var mode = Uri.UnescapeDataString(kv[1]);
+                builder.SslMode = Enum.TryParse<SslMode>(mode.Replace("-", ""), ignoreCase: true, out var sslMode) && Enum.IsDefined(sslMode)
+                    ? sslMode
+                    : throw new SettingsException($"DATABASE_URL: sslmode '{mode}' is not one of disable, allow, prefer, require, verify-ca, verify-full.");
+            }
         }
         return Postgres(builder);
     }

@@ -113,21 +113,25 @@ internal static class AccessControlSetup
     public static WebApplicationBuilder AddAccessControl(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(AccessControl.FromConfiguration(builder.Configuration));
-        var proxies = AccessControl.Split(builder.Configuration[AccessControl.ProxiesVariable]);
+        // Parsed here, not in the options callback, so that a wrong entry stops the start in one line.
+        var networks = new List<System.Net.IPNetwork>();
+        var addresses = new List<IPAddress>();
+        foreach (var proxy in AccessControl.Split(builder.Configuration[AccessControl.ProxiesVariable]))
+        {
+            if (System.Net.IPNetwork.TryParse(proxy, out var network) && proxy.Contains('/'))
+                networks.Add(network);
+            else if (IPAddress.TryParse(proxy, out var address))
+                addresses.Add(address);
+            else
+                throw new SettingsException($"{AccessControl.ProxiesVariable}: '{proxy}' is neither an IP address nor a CIDR range.");
+        }
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
-            foreach (var proxy in proxies)
-            {
-                if (proxy.Contains('/'))
-                    options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
-                else if (IPAddress.TryParse(proxy, out var address))
-                    options.KnownProxies.Add(address);
-                else
-                    throw new SettingsException($"{AccessControl.ProxiesVariable}: '{proxy}' is neither an IP address nor a CIDR range.");
-            }
+            addresses.ForEach(options.KnownProxies.Add);
+            networks.ForEach(options.KnownIPNetworks.Add);
         });
         return builder;
     }

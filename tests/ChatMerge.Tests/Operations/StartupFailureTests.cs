@@ -13,6 +13,11 @@ public sealed class StartupFailureTests
     [InlineData("CHATMERGE_KEY_RING_SECRET", "too-short", "CHATMERGE_KEY_RING_SECRET must be at least 32 characters long")]
     [InlineData("DATABASE_URL", "mysql://db/chats", "DATABASE_URL: unsupported scheme 'mysql'.")]
     [InlineData("OPENAI_BASE_URL", "not a url", "every BaseUrl (OPENAI_BASE_URL, ANTHROPIC_BASE_URL, GEMINI_BASE_URL) must be an absolute URL.")]
+    [InlineData("CHATMERGE_TRUSTED_PROXIES", "10.0.0.0/99", "CHATMERGE_TRUSTED_PROXIES: '10.0.0.0/99' is neither an IP address nor a CIDR range.")]
+    [InlineData("CHATMERGE_TRUSTED_PROXIES", "proxy.internal", "CHATMERGE_TRUSTED_PROXIES: 'proxy.internal' is neither an IP address nor a CIDR range.")]
+    [InlineData("Providers__StreamIdleTimeout", "two minutes", "Failed to convert configuration value 'two minutes' at 'Providers:StreamIdleTimeout'")]
+    [InlineData("DATABASE_URL", "postgres://chatmerge:hunter2@db:port/chats", "DATABASE_URL cannot be used: Invalid URI: Invalid port specified.")]
+    [InlineData("DATABASE_URL", "postgres://chatmerge:hunter2@db/chats?sslmode=on", "DATABASE_URL: sslmode 'on' is not one of disable, allow, prefer, require")]
     public async Task A_setting_that_cannot_work_is_named_in_one_line(string name, string value, string expected)
     {
         var output = await StartFailureAsync([new(name, value)]);
@@ -20,6 +25,7 @@ public sealed class StartupFailureTests
         Assert.Contains("The server exited with 1", output);
         Assert.Contains("ChatMerge cannot start: ", output);
         Assert.Contains(expected, output);
+        Assert.DoesNotContain("hunter2", output);
         Assert.DoesNotContain("   at ", output);
         Assert.DoesNotContain("Unhandled exception", output);
     }
