@@ -1,7 +1,11 @@
+using System.Text;
+using System.Text.Json;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Chats;
 
@@ -19,6 +23,8 @@ internal static class ChatsApi
         group.MapPatch("/{id}", Update).WithSummary("Update title, system prompt, provider or model");
         group.MapDelete("/{id}", Delete).WithSummary("Delete a chat and its messages");
         group.MapGet("/{id}/messages", Messages).WithSummary("Get the messages of a chat, oldest first");
+        group.MapGet("/{id}/export", Export).WithSummary("Download a chat as a file: Markdown (the default) or JSON")
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "application/json");
         return group;
     }
 
@@ -119,5 +125,20 @@ internal static class ChatsApi
         if (!await db.Chats.AnyAsync(c => c.Id == chatId, cancellationToken))
             return ChatQueries.ChatNotFound(chatId);
         return TypedResults.Ok(await ChatQueries.MessagesAsync(db, chatId, cancellationToken));
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Export(
+        string id, ChatMergeDbContext db, IOptions<JsonOptions> json, CancellationToken cancellationToken, string? format = null)
+    {
+        if (!Problems.TryParseId(id, out var chatId))
+            return Problems.InvalidId("chat_id", id);
+        if (ChatExport.Format(format) is not { } kind)
+            return Problems.BadRequest(ChatExport.FormatProblem);
+        if (await ChatQueries.DetailAsync(db, chatId, cancellationToken) is not { } chat)
+            return ChatQueries.ChatNotFound(chatId);
+        var (bytes, type) = kind == ChatExport.Json
+            ? (JsonSerializer.SerializeToUtf8Bytes(chat, json.Value.SerializerOptions), "application/json; charset=utf-8")
+            : (Encoding.UTF8.GetBytes(ChatExport.ToMarkdown(chat)), "text/markdown; charset=utf-8");
+        return TypedResults.File(bytes, type, ChatExport.FileName(chat, kind));
     }
 }
