@@ -39,7 +39,7 @@ internal static class AnthropicEndpoints
         var messageIndex = 0;
         foreach (var m in root.Prop("messages").EnumerateArrayOrEmpty())
         {
-            if (ForgedThinking(m.Prop("content")) is { } block)
+            if (ForgedThinking(m.Prop("content"), input.Model) is { } block)
             {
                 await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}.content.{block}: Invalid `signature` in `thinking` block");
                 return;
@@ -54,7 +54,7 @@ internal static class AnthropicEndpoints
         if (plan.Fault.IsBeforeStream()) { await FaultError(ctx, plan, key!); return; }
 
         var id = Http.Id("msg_");
-        var signature = Signature(plan.FullReasoning);
+        var signature = Signature(input.Model, plan.FullReasoning);
         var redactedData = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("redacted:" + id)));
         if (!input.Stream)
         {
@@ -144,19 +144,21 @@ internal static class AnthropicEndpoints
         _ => plan.HitMaxTokens ? "max_tokens" : "end_turn",
     };
 
-    // Not a real signature, but one only this simulator issues for exactly this thinking text.
-    static string Signature(string thinking) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes("sig:" + thinking)));
+    // Not a real signature, but one only this simulator issues for exactly this thinking text from this model:
+    // like Claude's, a signature is bound to the model that wrote it.
+    static string Signature(string model, string thinking) => Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"sig:{model}:{thinking}")));
 
     /// <summary>
-    /// The index of a thinking block whose signature this simulator did not issue for its text, as the real API
-    /// refuses one (redacted thinking sent back as a thinking block, say); null when there is none.
+    /// The index of a thinking block whose signature this simulator did not issue for its text and the request's
+    /// model, as the real API refuses one (redacted thinking sent back as a thinking block, another model's
+    /// thinking); null when there is none.
     /// </summary>
-    static int? ForgedThinking(JsonElement content)
+    static int? ForgedThinking(JsonElement content, string model)
     {
         var i = 0;
         foreach (var block in content.EnumerateArrayOrEmpty())
         {
-            if (block.Str("type") == "thinking" && block.Str("signature") != Signature(block.Str("thinking") ?? ""))
+            if (block.Str("type") == "thinking" && block.Str("signature") != Signature(model, block.Str("thinking") ?? ""))
                 return i;
             i++;
         }

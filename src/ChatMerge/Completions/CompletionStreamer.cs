@@ -29,7 +29,7 @@ internal sealed partial class CompletionStreamer(
         string? error = null;
         try
         {
-            var history = History.Build(chat.SystemPrompt, messages, chat.Provider);
+            var history = History.Build(chat.SystemPrompt, messages, chat.Provider, chat.Model);
             var call = clients.Create(chat.Provider, chat.Model, apiKey, request.Temperature, request.MaxTokens);
             await using var pieces = ModelStream.ReadAsync(call, history, answer, options.Value, stop.Token).GetAsyncEnumerator(stop.Token);
             while (true)

@@ -8,7 +8,7 @@ namespace ChatMerge.Completions;
 /// <summary>Turns a stored chat into the messages sent to its provider.</summary>
 internal static class History
 {
-    public static List<ChatMessage> Build(string? systemPrompt, IEnumerable<Message> messages, string provider)
+    public static List<ChatMessage> Build(string? systemPrompt, IEnumerable<Message> messages, string provider, string model)
     {
         var history = new List<ChatMessage>();
         if (!string.IsNullOrWhiteSpace(systemPrompt))
@@ -21,7 +21,7 @@ internal static class History
                 "system" => ChatRole.System,
                 _ => ChatRole.User,
             };
-            history.Add(role == ChatRole.Assistant && SignedReasoning(message, provider) is { } reasoning
+            history.Add(role == ChatRole.Assistant && SignedReasoning(message, provider, model) is { } reasoning
                 ? new ChatMessage(role, [.. reasoning, new TextContent(message.Content)])
                 : new ChatMessage(role, message.Content));
         }
@@ -30,11 +30,13 @@ internal static class History
 
     /// <summary>
     /// Reasoning goes back only where the provider can use it: as the signed blocks it came with (Claude's
-    /// thinking, Gemini's thought signatures), to the provider that wrote them. Anything else stays out of the
-    /// history: pasted into the assistant's words it would cost tokens on every turn, and models copy it.
+    /// thinking, Gemini's thought signatures), to the model that wrote them. Signatures are bound to the model:
+    /// Claude refuses another model's (400, "Invalid `signature` in `thinking` block"), so a chat switched to
+    /// another model sends its earlier answers as text. Anything else stays out of the history: pasted into
+    /// the assistant's words it would cost tokens on every turn, and models copy it.
     /// </summary>
-    private static List<AIContent>? SignedReasoning(Message message, string provider) =>
-        message.Provider == provider && message.ReasoningData is { } data
+    private static List<AIContent>? SignedReasoning(Message message, string provider, string model) =>
+        message.Provider == provider && message.Model == model && message.ReasoningData is { } data
         && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks
             ? [.. blocks.Select(b => Replay(b, provider))]
             : null;

@@ -133,6 +133,23 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
         Assert.False(string.IsNullOrEmpty(blocks[1].GetProperty("data").GetString()));
     }
 
+    [Fact]
+    public async Task A_chat_switched_to_another_Claude_model_does_not_send_the_old_models_thinking()
+    {
+        var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;
+        Assert.Equal("done", (await server.CompleteAsync(chatId, "think first")).Last?.Type);
+        await server.Client.PatchJsonAsync($"/api/chats/{chatId}", new { model = "claude-opus-4-1" });
+        server.Simulator.ClearRequests();
+
+        // The simulator, like Claude, refuses a thinking block another model signed.
+        var second = await server.CompleteAsync(chatId, "then again");
+
+        Assert.Equal("done", second.Last?.Type);
+        var sent = server.Simulator.Requests.Last(r => r.Method == "POST").Body;
+        Assert.Contains("(1 messages, system: no)", sent); // the first answer, as text
+        Assert.DoesNotContain("signature", sent);
+    }
+
     [Theory]
     [InlineData("openai", "o4-mini", "openai", "o4-mini")]
     [InlineData("gemini", "gemini-2.5-flash", "gemini", "gemini-2.5-flash")]

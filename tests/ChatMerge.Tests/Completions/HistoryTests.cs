@@ -7,9 +7,9 @@ namespace ChatMerge.Tests.Completions;
 
 public sealed class HistoryTests
 {
-    private static Message Answer(string provider, string? reasoningData) => new()
+    private static Message Answer(string provider, string? reasoningData, string model = "m1") => new()
     {
-        ChatId = Guid.CreateVersion7(), Role = "assistant", Content = "answer", ReasoningTrace = "my reasoning", ReasoningData = reasoningData, Provider = provider,
+        ChatId = Guid.CreateVersion7(), Role = "assistant", Content = "answer", ReasoningTrace = "my reasoning", ReasoningData = reasoningData, Provider = provider, Model = model,
     };
 
     [Theory]
@@ -21,7 +21,7 @@ public sealed class HistoryTests
     [InlineData("""[{"Text":"","Signature":"EkAK"}]""", "gemini", false)]
     public void Stored_blocks_go_back_marked_redacted_only_when_they_were(string reasoningData, string provider, bool redacted)
     {
-        var replayed = Assert.Single(History.Build(null, [Answer(provider, reasoningData)], provider)).Contents.OfType<TextReasoningContent>().Single();
+        var replayed = Assert.Single(History.Build(null, [Answer(provider, reasoningData)], provider, "m1")).Contents.OfType<TextReasoningContent>().Single();
 
         Assert.Equal(redacted, replayed.AdditionalProperties?.ContainsKey(ReasoningBlock.AnthropicRedactedKey) == true);
         Assert.Equal(JsonDocument.Parse(reasoningData).RootElement[0].GetProperty("Signature").GetString(), replayed.ProtectedData);
@@ -32,7 +32,7 @@ public sealed class HistoryTests
     [InlineData("gemini")]
     public void Signed_reasoning_goes_back_as_reasoning_to_the_provider_that_wrote_it(string provider)
     {
-        var sent = Assert.Single(History.Build(null, [Answer(provider, """[{"Text":"my reasoning","Signature":"sig"}]""")], provider));
+        var sent = Assert.Single(History.Build(null, [Answer(provider, """[{"Text":"my reasoning","Signature":"sig"}]""")], provider, "m1"));
 
         Assert.Collection(sent.Contents,
             c =>
@@ -52,7 +52,18 @@ public sealed class HistoryTests
     [InlineData("anthropic", "gemini", """[{"Text":"my reasoning","Signature":"sig"}]""")]
     public void Other_reasoning_stays_out_of_the_history(string writtenBy, string sentTo, string? reasoningData)
     {
-        var sent = Assert.Single(History.Build(null, [Answer(writtenBy, reasoningData)], sentTo));
+        var sent = Assert.Single(History.Build(null, [Answer(writtenBy, reasoningData)], sentTo, "m1"));
+
+        Assert.Equal("answer", Assert.IsType<TextContent>(Assert.Single(sent.Contents)).Text);
+    }
+
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("gemini")]
+    public void Reasoning_signed_by_another_model_of_the_same_provider_stays_out_of_the_history(string provider)
+    {
+        // The chat was switched from m1 to m2: m2 refuses m1's signatures.
+        var sent = Assert.Single(History.Build(null, [Answer(provider, """[{"Text":"my reasoning","Signature":"sig"}]""", model: "m1")], provider, "m2"));
 
         Assert.Equal("answer", Assert.IsType<TextContent>(Assert.Single(sent.Contents)).Text);
     }

@@ -68,6 +68,17 @@ public sealed class AnthropicSimulatorTests(SimulatorFixture sim) : IClassFixtur
     }
 
     [Fact]
+    public async Task Anthropic_refuses_thinking_signed_by_another_model()
+    {
+        var first = await SimulatorFixture.Collect(sim.AnthropicChat().GetStreamingResponseAsync("think", Thinking));
+        List<ChatMessage> again = [new(ChatRole.User, "think"), .. first.Updates.ToChatResponse().Messages, new(ChatRole.User, "more")];
+
+        // Claude's signatures are bound to the model that wrote them.
+        var e = await Assert.ThrowsAsync<AnthropicBadRequestException>(() => sim.Anthropic().AsIChatClient("claude-opus-4-1", 4096, AnthropicThinkingMode.Extended).GetResponseAsync(again, Thinking));
+        Assert.Contains("messages.1.content.0: Invalid `signature` in `thinking` block", e.Message);
+    }
+
+    [Fact]
     public async Task Anthropic_non_stream_returns_the_echo()
     {
         var response = await sim.AnthropicChat().GetResponseAsync("non stream please");
