@@ -37,8 +37,15 @@ internal static class AnthropicEndpoints
             input.TotalChars += input.System.Length;
         }
         var messageIndex = 0;
-        foreach (var m in root.Prop("messages").EnumerateArrayOrEmpty())
+        var messages = root.Prop("messages").EnumerateArrayOrEmpty().ToList();
+        foreach (var m in messages)
         {
+            // Claude takes a system message inside messages only right before an assistant turn or at the end.
+            if (m.Str("role") == "system" && messageIndex + 1 < messages.Count && messages[messageIndex + 1].Str("role") != "assistant")
+            {
+                await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}: role 'system' must precede an 'assistant' message or end the array");
+                return;
+            }
             if (ForgedThinking(m.Prop("content"), input.Model) is { } block)
             {
                 await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}.content.{block}: Invalid `signature` in `thinking` block");

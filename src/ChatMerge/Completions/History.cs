@@ -13,6 +13,7 @@ internal static class History
         var history = new List<ChatMessage>();
         if (!string.IsNullOrWhiteSpace(systemPrompt))
             history.Add(new ChatMessage(ChatRole.System, systemPrompt));
+        var started = false;
         foreach (var message in messages)
         {
             var role = message.Role switch
@@ -21,6 +22,11 @@ internal static class History
                 "system" => ChatRole.System,
                 _ => ChatRole.User,
             };
+            // Claude takes a system message inside the conversation only right before an answer, and only on
+            // some models (400 otherwise): a note there (a concatenated merge's source notes) goes as the user's.
+            if (role == ChatRole.System && started && provider == ProviderNames.Anthropic)
+                role = ChatRole.User;
+            started |= role != ChatRole.System;
             history.Add(role == ChatRole.Assistant && SignedReasoning(message, provider, model) is { } reasoning
                 ? new ChatMessage(role, [.. reasoning, new TextContent(message.Content)])
                 : new ChatMessage(role, message.Content));

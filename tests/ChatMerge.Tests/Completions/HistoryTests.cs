@@ -67,4 +67,17 @@ public sealed class HistoryTests
 
         Assert.Equal("answer", Assert.IsType<TextContent>(Assert.Single(sent.Contents)).Text);
     }
+
+    [Theory]
+    [InlineData("anthropic", "user")]
+    [InlineData("openai", "system")]
+    public void A_system_note_inside_the_conversation_goes_to_Claude_as_the_users(string provider, string noteRole)
+    {
+        Message Stored(string role, string content) => new() { ChatId = Guid.CreateVersion7(), Role = role, Content = content, Provider = provider, Model = "m1" };
+
+        var sent = History.Build("prompt", [Stored("system", "first note"), Stored("user", "q"), Stored("assistant", "a"), Stored("system", "later note"), Stored("user", "q2")], provider, "m1");
+
+        Assert.Equal(["system", "system", "user", "assistant", noteRole, "user"], sent.Select(m => m.Role.Value));
+        Assert.Equal("later note", sent[4].Text);
+    }
 }

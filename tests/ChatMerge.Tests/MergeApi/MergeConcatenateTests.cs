@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ChatMerge.Tests.Infrastructure;
 
 namespace ChatMerge.Tests.MergeApi;
@@ -38,6 +39,28 @@ public sealed class MergeConcatenateTests(SimulatedServerFixture server) : IClas
         Assert.Equal(model, messages[^1].GetProperty("model").GetString());
         Assert.Equal("concatenate", merged.GetProperty("merged_from").GetProperty("mode").GetString());
         Assert.Contains("time order", merged.GetProperty("system_prompt").GetString());
+    }
+
+    [Fact]
+    public async Task A_concatenated_chat_can_be_continued_with_Claude()
+    {
+        var t0 = DateTime.UtcNow.AddHours(-2);
+        var a = await server.SeedChatAsync("Alpha", MergeTestData.Conversation("alpha", 2), "openai", "gpt-4o-mini", start: t0);
+        var b = await server.SeedChatAsync("Beta", MergeTestData.Conversation("beta", 1), "gemini", "gemini-2.0-flash", start: t0.AddMilliseconds(1500));
+        var merged = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "anthropic", merge_model = "claude-sonnet-4-5", mode = "concatenate" });
+        Assert.Equal("merge_complete", merged.Last?.Type);
+        server.Simulator.ClearRequests();
+
+        // The source notes sit before user turns: Claude refuses a system message there.
+        var result = await server.CompleteAsync(merged.Last!.Data, "go on");
+
+        Assert.Equal("done", result.Last?.Type);
+        var sent = JsonDocument.Parse(server.Simulator.Requests.Last(r => r.Method == "POST").Body).RootElement;
+        var messages = sent.GetProperty("messages").EnumerateArray().ToList();
+        Assert.DoesNotContain("system", messages.Select(m => m.GetProperty("role").GetString()));
+        // The notes still say where each part came from, in their places.
+        var texts = messages.SelectMany(m => m.GetProperty("content").EnumerateArray()).Select(b => b.GetProperty("text").GetString()).ToList();
+        Assert.Equal(texts.IndexOf("From \"Beta\" (gemini, gemini-2.0-flash):") + 1, texts.FindIndex(t => t!.StartsWith("beta question 1")));
     }
 
     [Fact]
