@@ -39,11 +39,30 @@ internal static class GeminiEndpoints
             input.System = Http.Text(sys);
             input.TotalChars += input.System.Length;
         }
+        string? lastRole = null;
         foreach (var c in root.Prop("contents").EnumerateArrayOrEmpty())
         {
-            var text = Http.Text(c.Prop("parts"));
-            input.TotalChars += text.Length;
-            input.Turns.Add((c.Str("role") == "model" ? "assistant" : "user", text));
+            // Like Gemini: two turns of one role in a row are refused.
+            if (c.Str("role") == lastRole)
+            {
+                await Error(ctx, 400, "INVALID_ARGUMENT", "Please ensure that multiturn requests alternate between user and model.");
+                return;
+            }
+            lastRole = c.Str("role");
+            if (lastRole == "model")
+            {
+                var text = Http.Text(c.Prop("parts"));
+                input.TotalChars += text.Length;
+                input.Turns.Add(("assistant", text));
+                continue;
+            }
+            // A user turn holds several messages when they came in a row: each text part is one, the last one is the last message.
+            foreach (var part in c.Prop("parts").EnumerateArrayOrEmpty())
+            {
+                if (part.Str("text") is not { } text) continue;
+                input.TotalChars += text.Length;
+                input.Turns.Add(("user", text));
+            }
         }
 
         var plan = Answers.Plan(input, state.Options);

@@ -37,6 +37,28 @@ public sealed class CompletionFaultTests(SimulatedServerFixture server) : IClass
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_question_left_without_an_answer_by_a_fault_does_not_break_the_next_turn(string provider, string model)
+    {
+        var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
+        await server.Client.PostAsJsonAsync("/api/api-keys", new { provider, api_key = "sk-wrong-0123456789abcdefghij" });
+        try
+        {
+            Assert.Equal("error", (await server.CompleteAsync(chatId, "first")).Last?.Type);
+        }
+        finally
+        {
+            await server.Client.PostAsJsonAsync("/api/api-keys", new { provider, api_key = $"sim-{provider}-key" });
+        }
+
+        // The key put right, the chat goes on, with two user turns in a row: Gemini refuses that unless they go as one.
+        var result = await server.CompleteAsync(chatId, "second");
+
+        Assert.Equal("done", result.Last?.Type);
+        Assert.Contains("second", result.Text("content"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Rejected_key_gives_one_error_event_without_the_key_and_keeps_the_user_message(string provider, string model)
     {
         const string badKey = "sk-live-0123456789abcdefghij";

@@ -21,8 +21,16 @@ internal static class GeminiRequestMapper
             }
             var parts = message.Contents.Select(ToPart).OfType<GeminiPart>().ToList();
             // Gemini rejects a content with no parts, e.g. an assistant turn that held only unsigned thoughts.
-            if (parts.Count > 0)
-                contents.Add(new(message.Role == ChatRole.Assistant ? "model" : "user", parts));
+            if (parts.Count == 0)
+                continue;
+            var role = message.Role == ChatRole.Assistant ? "model" : "user";
+            // It also rejects two turns of one role in a row (400 "Please ensure that multiturn requests alternate
+            // between user and model"): a question a failed call left unanswered, a turn dropped above, the notes of
+            // a merged chat. Their parts go into one turn, each part as it was.
+            if (contents is [.., { Role: var last } previous] && last == role)
+                contents[^1] = previous with { Parts = [.. previous.Parts ?? [], .. parts] };
+            else
+                contents.Add(new(role, parts));
         }
         return new(
             contents,

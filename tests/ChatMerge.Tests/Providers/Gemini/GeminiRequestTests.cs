@@ -107,7 +107,25 @@ public class GeminiRequestTests
         ]);
 
         Assert.Equal(
-            """[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"hello"}]},{"role":"model","parts":[{"text":"signed musing","thought":true,"thoughtSignature":"SIG"},{"text":"again"}]},{"role":"user","parts":[{"text":"more"}]}]""",
+            """[{"role":"user","parts":[{"text":"hi"}]},{"role":"model","parts":[{"text":"hello"},{"text":"signed musing","thought":true,"thoughtSignature":"SIG"},{"text":"again"}]},{"role":"user","parts":[{"text":"more"}]}]""",
+            body.GetProperty("contents").GetRawText());
+    }
+
+    [Fact]
+    public async Task Turns_of_one_role_in_a_row_go_as_one_turn()
+    {
+        var (_, body) = await SendAsync(
+        [
+            new(ChatRole.System, "sys"),
+            new(ChatRole.User, "unanswered"),
+            new(ChatRole.User, "again"),
+            new(ChatRole.Assistant, "one"),
+            new(ChatRole.Assistant, [new TextReasoningContent("") { ProtectedData = "SIG" }, new TextContent("two")]),
+            new(ChatRole.User, "more"),
+        ]);
+
+        Assert.Equal(
+            """[{"role":"user","parts":[{"text":"unanswered"},{"text":"again"}]},{"role":"model","parts":[{"text":"one"},{"text":"","thought":true,"thoughtSignature":"SIG"},{"text":"two"}]},{"role":"user","parts":[{"text":"more"}]}]""",
             body.GetProperty("contents").GetRawText());
     }
 
