@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 
 namespace ChatMerge.Simulator;
@@ -68,6 +70,10 @@ internal static class GeminiEndpoints
         var plan = Answers.Plan(input, state.Options);
         if (plan.Fault.IsBeforeStream()) { await FaultError(ctx, plan); return; }
         var responseId = Http.Id("gem");
+        // Gemini 3 signs its thinking: the first part of the answer carries the signature, to be sent back with it.
+        var signature = model.StartsWith("gemini-3", StringComparison.Ordinal) && plan.Reasoning.Count > 0
+            ? Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes($"thought:{model}:{plan.FullReasoning}")))
+            : null;
         var sse = ctx.Request.Query["alt"] == "sse";
         var blocked = plan.Directives.Finish == "blocked";
         if (!input.Stream || !sse)
@@ -78,7 +84,7 @@ internal static class GeminiEndpoints
                 // Without alt=sse, streamGenerateContent answers one JSON array of responses.
                 if (input.Stream) w.WriteStartArray();
                 if (blocked) Blocked(w, plan, model, responseId);
-                else Chunk(w, plan, model, responseId, plan.FullReasoning, plan.FullText, final: true);
+                else Chunk(w, plan, model, responseId, plan.FullReasoning, plan.FullText, final: true, signature);
                 if (input.Stream) w.WriteEndArray();
             });
             return;
@@ -94,14 +100,17 @@ internal static class GeminiEndpoints
         if (plan.Fault == Fault.StallStart && !await Streaming.Stall(state.Options, ctx.RequestAborted)) return;
         await Streaming.Chunks(plan, plan.Reasoning, ctx.RequestAborted,
             d => events.Event(null, w => Chunk(w, plan, model, responseId, d, null, final: false)));
+        string? Sign() { var s = signature; signature = null; return s; }
         var completed = await Streaming.Text(plan, state.Options, events, ctx,
-            d => events.Event(null, w => Chunk(w, plan, model, responseId, null, d, final: false)),
+            d => { var s = Sign(); return events.Event(null, w => Chunk(w, plan, model, responseId, null, d, final: false, s)); },
             () => events.Event(null, w => ErrorBody(w, 503, "UNAVAILABLE", "The model is overloaded. Please try again later.")));
         if (!completed) return;
-        await events.Event(null, w => Chunk(w, plan, model, responseId, null, "", final: true));
+        // With no text at all, the signature rides on the last, empty part.
+        var last = Sign();
+        await events.Event(null, w => Chunk(w, plan, model, responseId, null, "", final: true, last));
     }
 
-    static void Chunk(Utf8JsonWriter w, Plan plan, string model, string responseId, string? thought, string? text, bool final)
+    static void Chunk(Utf8JsonWriter w, Plan plan, string model, string responseId, string? thought, string? text, bool final, string? signature = null)
     {
         w.WriteStartObject();
         w.WriteStartArray("candidates");
@@ -109,7 +118,12 @@ internal static class GeminiEndpoints
         w.WriteStartObject("content");
         w.WriteStartArray("parts");
         if (thought is { Length: > 0 }) { w.WriteStartObject(); w.WriteString("text", thought); w.WriteBoolean("thought", true); w.WriteEndObject(); }
-        if (text is not null) { w.WriteStartObject(); w.WriteString("text", text); w.WriteEndObject(); }
+        if (text is not null)
+        {
+            w.WriteStartObject(); w.WriteString("text", text);
+            if (signature is not null) w.WriteString("thoughtSignature", signature);
+            w.WriteEndObject();
+        }
         w.WriteEndArray();
         w.WriteString("role", "model");
         w.WriteEndObject();

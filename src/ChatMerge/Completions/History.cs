@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ChatMerge.Data;
 using ChatMerge.Providers;
+using ChatMerge.Providers.Gemini;
 using Microsoft.Extensions.AI;
 
 namespace ChatMerge.Completions;
@@ -27,8 +28,8 @@ internal static class History
             if (role == ChatRole.System && started && provider == ProviderNames.Anthropic)
                 role = ChatRole.User;
             started |= role != ChatRole.System;
-            history.Add(role == ChatRole.Assistant && SignedReasoning(message, provider, model) is { } reasoning
-                ? new ChatMessage(role, [.. reasoning, new TextContent(message.Content)])
+            history.Add(role == ChatRole.Assistant && SignedBlocks(message, provider, model) is { } blocks
+                ? new ChatMessage(role, [.. blocks.Where(b => !b.OnText).Select(b => Replay(b, provider)), SignedText(message.Content, blocks)])
                 : new ChatMessage(role, message.Content));
         }
         return history;
@@ -41,11 +42,17 @@ internal static class History
     /// another model sends its earlier answers as text. Anything else stays out of the history: pasted into
     /// the assistant's words it would cost tokens on every turn, and models copy it.
     /// </summary>
-    private static List<AIContent>? SignedReasoning(Message message, string provider, string model) =>
+    private static List<ReasoningBlock>? SignedBlocks(Message message, string provider, string model) =>
         message.Provider == provider && message.Model == model && message.ReasoningData is { } data
         && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks
-            ? [.. blocks.Select(b => Replay(b, provider))]
+            ? blocks
             : null;
+
+    /// <summary>The answer's text, with the Gemini signature that came on it (its text is stored as one part).</summary>
+    private static TextContent SignedText(string text, List<ReasoningBlock> blocks) =>
+        blocks.FirstOrDefault(b => b.OnText) is { } signed
+            ? new TextContent(text) { AdditionalProperties = new() { [GeminiRequestMapper.ThoughtSignatureKey] = signed.Signature } }
+            : new TextContent(text);
 
     private static TextReasoningContent Replay(ReasoningBlock block, string provider)
     {

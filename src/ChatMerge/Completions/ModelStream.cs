@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ChatMerge.Providers;
+using ChatMerge.Providers.Gemini;
 using Microsoft.Extensions.AI;
 
 namespace ChatMerge.Completions;
@@ -13,10 +14,13 @@ internal readonly record struct AnswerPiece(bool IsReasoning, string Text);
 /// <summary>
 /// A thinking block to hand back to the provider that wrote it (Claude signatures, Gemini thought signatures).
 /// <paramref name="Redacted"/> marks Claude's redacted thinking, whose encrypted data is in <paramref name="Signature"/>;
-/// it is stored only when true, and rows stored before it existed read as false.
+/// <paramref name="OnText"/> a Gemini signature that came on a part of the answer's text, and goes back on it.
+/// Each is stored only when true, and rows stored before it existed read as false.
 /// </summary>
 internal sealed record ReasoningBlock(
-    string Text, string Signature, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Redacted = false)
+    string Text, string Signature,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool Redacted = false,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool OnText = false)
 {
     /// <summary>
     /// How the Anthropic SDK marks redacted thinking in <see cref="AIContent.AdditionalProperties"/>, both ways: it sets
@@ -77,6 +81,10 @@ internal sealed class Answer
                 case TextContent text when text.Text.Length > 0:
                     Text.Append(Storable(text.Text));
                     pieces.Add(new AnswerPiece(false, text.Text));
+                    // Gemini 3 may sign a part of the text itself.
+                    if (text.AdditionalProperties?.TryGetValue(GeminiRequestMapper.ThoughtSignatureKey, out var signature) == true
+                        && signature?.ToString() is { Length: > 0 } signed)
+                        Blocks.Add(new ReasoningBlock("", signed, OnText: true));
                     break;
                 case UsageContent usage:
                     Usage = usage.Details;

@@ -43,4 +43,16 @@ public sealed class AnswerTests
         Assert.Equal([new ReasoningBlock("plan", "sig-1"), new ReasoningBlock("", "MgOu", Redacted: true)], answer.Blocks);
         Assert.Equal("""[{"Text":"plan","Signature":"sig-1"},{"Text":"","Signature":"MgOu","Redacted":true}]""", answer.ReasoningData);
     }
+
+    [Fact]
+    public void A_Gemini_signature_on_the_text_is_kept_to_go_back_on_the_text()
+    {
+        var answer = new Answer();
+        var signed = new TextContent("Four.") { AdditionalProperties = new() { ["thoughtSignature"] = "CiIB" } };
+
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("unsigned thought"), signed]), []);
+
+        Assert.Equal([new ReasoningBlock("", "CiIB", OnText: true)], answer.Blocks);
+        Assert.Equal("""[{"Text":"","Signature":"CiIB","OnText":true}]""", answer.ReasoningData);
+    }
 }

@@ -150,6 +150,25 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
         Assert.DoesNotContain("signature", sent);
     }
 
+    [Fact]
+    public async Task Gemini_thought_signature_goes_back_on_the_part_it_came_with()
+    {
+        // The simulator, like Gemini 3, signs the first part of the answer.
+        var chatId = (await server.CreateChatAsync("gemini", "gemini-3-pro-preview")).GetProperty("id").GetString()!;
+        var first = await server.CompleteAsync(chatId, "What is 2+2?");
+        Assert.Equal("done", first.Last?.Type);
+        server.Simulator.ClearRequests();
+
+        await server.CompleteAsync(chatId, "and again");
+
+        var sent = JsonDocument.Parse(server.Simulator.Requests.Last(r => r.Method == "POST").Body).RootElement;
+        var answer = sent.GetProperty("contents").EnumerateArray().Single(c => c.GetProperty("role").GetString() == "model");
+        var signed = Assert.Single(answer.GetProperty("parts").EnumerateArray(), p => p.TryGetProperty("thoughtSignature", out _));
+        Assert.Equal(first.Text("content"), signed.GetProperty("text").GetString());
+        Assert.False(signed.TryGetProperty("thought", out _));
+        Assert.NotEmpty(signed.GetProperty("thoughtSignature").GetString()!);
+    }
+
     [Theory]
     [InlineData("openai", "o4-mini", "openai", "o4-mini")]
     [InlineData("gemini", "gemini-2.5-flash", "gemini", "gemini-2.5-flash")]

@@ -80,4 +80,18 @@ public sealed class HistoryTests
         Assert.Equal(["system", "system", "user", "assistant", noteRole, "user"], sent.Select(m => m.Role.Value));
         Assert.Equal("later note", sent[4].Text);
     }
+
+    [Fact]
+    public void A_Gemini_signature_stored_from_the_text_goes_back_on_the_text()
+    {
+        var sent = Assert.Single(History.Build(null, [Answer("gemini", """[{"Text":"","Signature":"CiIB","OnText":true},{"Text":"","Signature":"EkAK"}]""")], "gemini", "m1"));
+
+        Assert.Collection(sent.Contents,
+            c => Assert.Equal("EkAK", Assert.IsType<TextReasoningContent>(c).ProtectedData),
+            c =>
+            {
+                var text = Assert.IsType<TextContent>(c);
+                Assert.Equal(("answer", "CiIB"), (text.Text, text.AdditionalProperties?["thoughtSignature"]));
+            });
+    }
 }
