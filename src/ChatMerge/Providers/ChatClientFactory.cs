@@ -132,7 +132,7 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         {
             Endpoint = new Uri(Options.OpenAI.BaseUrl.TrimEnd('/') + "/v1"),
             Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ProviderNames.OpenAI)),
-            RetryPolicy = new ClientRetryPolicy(retries),
+            RetryPolicy = new OpenAIRetryPolicy(retries),
             NetworkTimeout = timeout,
         });
 

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Anthropic.Exceptions;
@@ -28,7 +29,7 @@ internal static class ProviderErrors
         {
             // Status 0: no response at all; the transport error inside says why.
             ClientResultException { Status: 0, InnerException: { } transport } => Describe(provider, transport, apiKey, baseUrl),
-            ClientResultException openai => Status(name, openai.Status, Theirs(OpenAIMessage(openai))),
+            ClientResultException openai => Status(name, openai.Status, Theirs(OpenAIMessage(openai)), RetryAfter(openai)),
             AnthropicApiException anthropic => Status(name, (int)anthropic.StatusCode, Theirs(anthropic.ApiMessage ?? anthropic.Message)),
             AnthropicSseException sse => $"{name} reported an error mid-answer: {(sse.ApiMessage is { } m ? Theirs(m) : "stream error")}.",
             AnthropicInvalidDataException => $"{name} sent a malformed stream.",
@@ -84,6 +85,17 @@ internal static class ProviderErrors
         >= 500 => $"{name} is unavailable ({status}). Try again later.",
         _ => $"{name} refused the request ({status}): {OneLine(providerMessage)}",
     };
+
+    /// <summary>The wait an OpenAI error response asks for (retry-after-ms, else retry-after in seconds).</summary>
+    private static TimeSpan? RetryAfter(ClientResultException exception)
+    {
+        var headers = exception.GetRawResponse()?.Headers;
+        if (headers?.TryGetValue("retry-after-ms", out var ms) == true && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds))
+            return TimeSpan.FromMilliseconds(milliseconds);
+        return headers?.TryGetValue("retry-after", out var s) == true && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+    }
 
     private static string OneLine(string? text) =>
         string.IsNullOrWhiteSpace(text) ? "no details" : string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));

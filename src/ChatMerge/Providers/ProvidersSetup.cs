@@ -40,7 +40,9 @@ internal static class ProvidersSetup
                     MaxConnectionsPerServer = int.MaxValue,
                 });
             // OpenAI's and Anthropic's SDKs retry by themselves; Gemini is our client, so it retries here.
-            if (provider == ProviderNames.Gemini)
+            if (provider != ProviderNames.Gemini)
+                client.AddHttpMessageHandler(() => new LongRetryWaits());
+            else
                 client.AddResilienceHandler("gemini-retry", (pipeline, context) =>
                 {
                     var retries = context.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<ProvidersOptions>>().Value.MaxRetries;

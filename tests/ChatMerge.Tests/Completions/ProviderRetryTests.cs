@@ -27,4 +27,36 @@ public sealed class ProviderRetryTests(PatientServerFixture server) : IClassFixt
         Assert.Equal("error", result.Last?.Type);
         Assert.Equal("Gemini rate limit or quota reached (429). Try again in 3 s.", result.Last!.Data);
     }
+
+    [Theory]
+    [InlineData("openai", "gpt-4o-mini", "OpenAI rate limit or quota reached (429). Try again in 40 s.")]
+    [InlineData("anthropic", "claude-3-5-haiku-latest", "Anthropic rate limit or quota reached (429).")]
+    public async Task A_429_that_asks_for_a_longer_wait_than_the_first_token_may_take_is_told_at_once(string provider, string model, string expected)
+    {
+        var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
+        server.Simulator.ClearRequests();
+        var started = DateTime.UtcNow;
+
+        // 40 s: more than the 30 s this server waits for a first token; the SDKs would sleep it through.
+        var result = await server.CompleteAsync(chatId, "busy? [[sim:fault=429]] [[sim:retry-after=40]]");
+
+        Assert.Equal("error", result.Last?.Type);
+        Assert.StartsWith(expected, result.Last!.Data);
+        Assert.Single(server.Simulator.Requests, r => r.Method == "POST");
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(20), "the error should come without waiting out the 429");
+    }
+
+    [Theory]
+    [InlineData("openai", "gpt-4o-mini")]
+    [InlineData("anthropic", "claude-3-5-haiku-latest")]
+    public async Task A_429_that_asks_for_a_short_wait_is_still_retried(string provider, string model)
+    {
+        var chatId = (await server.CreateChatAsync(provider, model)).GetProperty("id").GetString()!;
+        server.Simulator.ClearRequests();
+
+        var result = await server.CompleteAsync(chatId, "busy? [[sim:fault=429]] [[sim:retry-after=1]]");
+
+        Assert.Equal("error", result.Last?.Type);
+        Assert.Equal(2, server.Simulator.Requests.Count(r => r.Method == "POST")); // Providers:MaxRetries is 1
+    }
 }
