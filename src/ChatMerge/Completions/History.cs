@@ -23,9 +23,10 @@ internal static class History
                 "system" => ChatRole.System,
                 _ => ChatRole.User,
             };
-            // Claude takes a system message inside the conversation only right before an answer, and only on
-            // some models (400 otherwise): a note there (a concatenated merge's source notes) goes as the user's.
-            if (role == ChatRole.System && started && provider == ProviderNames.Anthropic)
+            // A system note inside the conversation (a concatenated merge's source notes) goes as the user's text
+            // where it stands: Claude takes a system message there only right before an answer, and only on some
+            // models (400 otherwise); Gemini has only its one system instruction, where the notes would lose their places.
+            if (role == ChatRole.System && started && provider is ProviderNames.Anthropic or ProviderNames.Gemini)
                 role = ChatRole.User;
             started |= role != ChatRole.System;
             history.Add(role == ChatRole.Assistant && SignedBlocks(message, provider, model) is { } blocks

@@ -70,8 +70,9 @@ public sealed class HistoryTests
 
     [Theory]
     [InlineData("anthropic", "user")]
+    [InlineData("gemini", "user")]
     [InlineData("openai", "system")]
-    public void A_system_note_inside_the_conversation_goes_to_Claude_as_the_users(string provider, string noteRole)
+    public void A_system_note_inside_the_conversation_goes_to_Claude_and_Gemini_as_the_users(string provider, string noteRole)
     {
         Message Stored(string role, string content) => new() { ChatId = Guid.CreateVersion7(), Role = role, Content = content, Provider = provider, Model = "m1" };
 

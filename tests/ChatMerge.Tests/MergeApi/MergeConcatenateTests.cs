@@ -64,6 +64,26 @@ public sealed class MergeConcatenateTests(SimulatedServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task A_concatenated_chat_continued_with_Gemini_keeps_its_source_notes_in_place()
+    {
+        var t0 = DateTime.UtcNow.AddHours(-2);
+        var a = await server.SeedChatAsync("Alpha", MergeTestData.Conversation("alpha", 2), "openai", "gpt-4o-mini", start: t0);
+        var b = await server.SeedChatAsync("Beta", MergeTestData.Conversation("beta", 1), "anthropic", "claude-sonnet-4-5", start: t0.AddMilliseconds(1500));
+        var merged = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "gemini", merge_model = "gemini-2.5-flash", mode = "concatenate" });
+        Assert.Equal("merge_complete", merged.Last?.Type);
+        server.Simulator.ClearRequests();
+
+        var result = await server.CompleteAsync(merged.Last!.Data, "go on");
+
+        Assert.Equal("done", result.Last?.Type);
+        var sent = JsonDocument.Parse(server.Simulator.Requests.Last(r => r.Method == "POST").Body).RootElement;
+        // Gemini has one system instruction: the notes after the first go where they stand, not all to the top.
+        Assert.DoesNotContain("From \"Beta\"", sent.GetProperty("systemInstruction").GetProperty("parts")[0].GetProperty("text").GetString());
+        var texts = sent.GetProperty("contents").EnumerateArray().SelectMany(c => c.GetProperty("parts").EnumerateArray()).Select(p => p.GetProperty("text").GetString()).ToList();
+        Assert.Equal(texts.IndexOf("From \"Beta\" (anthropic, claude-sonnet-4-5):") + 1, texts.FindIndex(t => t!.StartsWith("beta question 1")));
+    }
+
+    [Fact]
     public async Task Concatenate_keeps_an_answer_that_was_cut_off_marked_incomplete()
     {
         var t0 = DateTime.UtcNow.AddHours(-2);
