@@ -46,6 +46,11 @@ internal static class AnthropicEndpoints
                 await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}: role 'system' must precede an 'assistant' message or end the array");
                 return;
             }
+            if (m.Str("role") == "assistant" && m.Prop("content").EnumerateArrayOrEmpty().LastOrDefault().Str("type") == "thinking")
+            {
+                await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}: The final block in an assistant message cannot be `thinking`.");
+                return;
+            }
             if (ForgedThinking(m.Prop("content"), input.Model) is { } block)
             {
                 await Error(ctx, 400, "invalid_request_error", $"messages.{messageIndex}.content.{block}: Invalid `signature` in `thinking` block");

@@ -41,10 +41,11 @@ internal static class History
     /// thinking, Gemini's thought signatures), to the model that wrote them. Signatures are bound to the model:
     /// Claude refuses another model's (400, "Invalid `signature` in `thinking` block"), so a chat switched to
     /// another model sends its earlier answers as text. Anything else stays out of the history: pasted into
-    /// the assistant's words it would cost tokens on every turn, and models copy it.
+    /// the assistant's words it would cost tokens on every turn, and models copy it. Nor does thinking that led to no
+    /// text (an answer cut off or failed right after it): Claude refuses an assistant message that ends with thinking.
     /// </summary>
     private static List<ReasoningBlock>? SignedBlocks(Message message, string provider, string model) =>
-        message.Provider == provider && message.Model == model && message.ReasoningData is { } data
+        message.Provider == provider && message.Model == model && !string.IsNullOrWhiteSpace(message.Content) && message.ReasoningData is { } data
         && JsonSerializer.Deserialize<List<ReasoningBlock>>(data) is { Count: > 0 } blocks
             ? blocks
             : null;

@@ -134,6 +134,21 @@ public sealed class CompletionTests(SimulatedServerFixture server) : IClassFixtu
     }
 
     [Fact]
+    public async Task Claude_thinking_that_led_to_no_text_does_not_break_the_next_turn()
+    {
+        var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;
+        // Thinking, signed, then no text: kept as an incomplete answer with its reasoning.
+        Assert.Equal("error", (await server.CompleteAsync(chatId, "think only [[sim:tokens=0]]")).Last?.Type);
+        server.Simulator.ClearRequests();
+
+        // The simulator, like Claude, refuses an assistant message that ends with a thinking block.
+        var next = await server.CompleteAsync(chatId, "and now?");
+
+        Assert.Equal("done", next.Last?.Type);
+        Assert.DoesNotContain("signature", server.Simulator.Requests.Last(r => r.Method == "POST").Body);
+    }
+
+    [Fact]
     public async Task A_chat_switched_to_another_Claude_model_does_not_send_the_old_models_thinking()
     {
         var chatId = (await server.CreateChatAsync("anthropic", "claude-sonnet-4-5")).GetProperty("id").GetString()!;

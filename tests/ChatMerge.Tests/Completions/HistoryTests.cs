@@ -95,4 +95,17 @@ public sealed class HistoryTests
                 Assert.Equal(("answer", "CiIB"), (text.Text, text.AdditionalProperties?["thoughtSignature"]));
             });
     }
+
+    [Theory]
+    [InlineData("anthropic")]
+    [InlineData("gemini")]
+    public void Thinking_that_led_to_no_text_stays_out_of_the_history(string provider)
+    {
+        var cut = Answer(provider, """[{"Text":"my reasoning","Signature":"sig"}]""");
+        cut.Content = "";
+
+        var sent = Assert.Single(History.Build(null, [cut], provider, "m1"));
+
+        Assert.DoesNotContain(sent.Contents, c => c is TextReasoningContent);
+    }
 }
