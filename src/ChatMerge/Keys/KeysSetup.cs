@@ -32,6 +32,12 @@ internal static class KeysSetup
             var other => throw new SettingsException($"{StoreVariable}: '{other}' is not a key ring store. Use 'database' or 'directory'."),
         };
 
+        // Beside the database is no place on PostgreSQL: it would be the install directory, one key ring per instance.
+        if (!inDatabase && database.Provider == DatabaseProvider.PostgreSql && configuredDirectory is null)
+            throw new SettingsException(
+                $"{StoreVariable}=directory on PostgreSQL needs {DirectoryVariable}: a directory every instance shares " +
+                "(a mounted volume). Or leave the key ring in the database, the default on PostgreSQL.");
+
         var secret = KeyRingSecret.From(configuration);
         if (secret is null && (inDatabase || database.Provider == DatabaseProvider.PostgreSql))
             throw new SettingsException(

@@ -72,6 +72,20 @@ public sealed class StartupFailureTests
         Assert.DoesNotContain("Unhandled exception", output);
     }
 
+    [Fact]
+    public async Task A_key_ring_directory_on_postgresql_must_be_named()
+    {
+        var output = await StartFailureAsync(
+        [
+            new("DATABASE_URL", "postgres://chatmerge:hunter2@127.0.0.1:1/chats"), new("CHATMERGE_KEY_RING", "directory"),
+            new("CHATMERGE_KEY_RING_SECRET", new string('s', 40)),
+        ]);
+
+        Assert.Contains("The server exited with 1", output);
+        Assert.Contains("ChatMerge cannot start: CHATMERGE_KEY_RING=directory on PostgreSQL needs CHATMERGE_KEYS_DIR", output);
+        Assert.DoesNotContain("hunter2", output);
+    }
+
     private static void BlockerFile(string directory) => File.WriteAllText(Path.Combine(directory, "blocker"), "");
 
     private static async Task<string> StartFailureAsync(KeyValuePair<string, string>[] settings, Action<string>? prepare = null)
