@@ -53,6 +53,10 @@ internal static class MergeApi
         if (missing.Count > 1)
             return Problems.NotFound($"Chats {string.Join(", ", missing)} not found.");
 
+        // Nothing to merge: the model would be asked for a conversation out of none.
+        if (found.Values.All(c => c.MessageCount == 0))
+            return Problems.BadRequest("These chats have no messages yet: there is nothing to merge.");
+
         var characters = await db.Messages.AsNoTracking().Where(m => ids.Contains(m.ChatId))
             .SumAsync(m => (long)m.Content.Length + (m.ReasoningTrace == null ? 0L : (long)m.ReasoningTrace.Length), cancellationToken);
         if (characters > Limits.MergeCharacters)

@@ -49,6 +49,21 @@ public sealed class MergeValidationTests(ServerFixture server) : IClassFixture<S
         Assert.Contains("ANTHROPIC_API_KEY", detail);
     }
 
+    [Theory]
+    [InlineData("synthesize")]
+    [InlineData("concatenate")]
+    public async Task Chats_without_any_message_are_refused_before_anything_streams(string mode)
+    {
+        string a = (await server.CreateChatAsync(title: "Empty A", systemPrompt: "Be brief.")).GetProperty("id").GetString()!,
+            b = (await server.CreateChatAsync(title: "Empty B")).GetProperty("id").GetString()!;
+        var chats = await server.CountAsync("chats");
+
+        var response = await server.Client.PostAsJsonAsync("/api/merge", new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o", mode });
+
+        Assert.Contains("no messages", await HttpAssert.ProblemAsync(response, HttpStatusCode.BadRequest));
+        Assert.Equal(chats, await server.CountAsync("chats"));
+    }
+
     [Fact]
     public async Task Merge_with_unknown_chat_returns_404_naming_it()
     {
