@@ -90,7 +90,7 @@ internal static class AnthropicEndpoints
             return;
         }
 
-        var sse = new Sse(ctx);
+        var sse = new Sse(ctx, splitCharacters: plan.Directives.SplitCharacters);
         await sse.Start();
         ValueTask Send(string type, Action<Utf8JsonWriter> fields) => sse.Event(type, w =>
         {

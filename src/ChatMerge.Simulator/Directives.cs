@@ -23,6 +23,8 @@ internal sealed partial class Directives
     public string Finish => Get("finish") ?? "stop";
     public int? Context => GetInt("context");
     public bool Redacted => _values.ContainsKey("redacted");
+    /// <summary>Each event leaves in pieces cut inside its multi-byte characters.</summary>
+    public bool SplitCharacters => _values.ContainsKey("split-chars");
     /// <summary>Seconds a rate-limited (429) answer asks the client to wait.</summary>
     public int RetryAfter => GetInt("retry-after") ?? 0;
 

@@ -90,7 +90,7 @@ internal static class GeminiEndpoints
             return;
         }
 
-        var events = new Sse(ctx, crlf: true);
+        var events = new Sse(ctx, crlf: true, splitCharacters: plan.Directives.SplitCharacters);
         await events.Start();
         if (blocked)
         {

@@ -64,7 +64,7 @@ internal static class OpenAiEndpoints
         }
 
         var includeUsage = root.Prop("stream_options").Bool("include_usage");
-        var sse = new Sse(ctx);
+        var sse = new Sse(ctx, splitCharacters: plan.Directives.SplitCharacters);
         await sse.Start();
         void Chunk(Utf8JsonWriter w, Action<Utf8JsonWriter>? delta, string? finish)
         {

@@ -48,7 +48,7 @@ internal static class OpenAiResponses
             return;
         }
 
-        var sse = new Sse(ctx);
+        var sse = new Sse(ctx, splitCharacters: plan.Directives.SplitCharacters);
         await sse.Start();
         var seq = 0;
         ValueTask Send(string type, Action<Utf8JsonWriter> fields) => sse.Event(type, w =>

@@ -53,6 +53,32 @@ public sealed class GeminiSimulatorTests(SimulatorFixture sim) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Split_chars_hands_the_stream_over_in_reads_that_end_inside_characters()
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, sim.Url("/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse"))
+        {
+            Content = new StringContent(Request("héllo 中文 [[sim:split-chars]]"), Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("x-goog-api-key", "sim-gemini-key");
+        using var response = await sim.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var bytes = new List<byte>();
+        var cutInside = 0;
+        var buffer = new byte[64 * 1024];
+        for (int n; (n = await body.ReadAsync(buffer)) > 0;)
+        {
+            bytes.AddRange(buffer[..n]);
+            // A read that ends inside a character decodes to a replacement character at its end.
+            if (Encoding.UTF8.GetString(buffer, 0, n).EndsWith('\uFFFD'))
+                cutInside++;
+        }
+
+        Assert.True(cutInside > 0, "no read ended inside a character");
+        var text = string.Concat(Events(Encoding.UTF8.GetString([.. bytes])).Select(e => Part(e).GetProperty("text").GetString()));
+        Assert.Equal("You said: \"héllo 中文\" (3 messages, system: yes)", text);
+    }
+
+    [Fact]
     public async Task Gemini_generate_content_answers_in_one_response()
     {
         var response = await Post("/v1beta/models/gemini-2.5-pro:generateContent", Request("once"));
