@@ -45,8 +45,8 @@ public sealed class StreamedTextTests(SimulatedServerFixture server) : IClassFix
         // Whatever a reader splits lines on (CR, LF, CRLF, or also U+2028, U+2029 and NEL), every line is a field
         // of its own and each data line one whole event.
         Assert.DoesNotContain(result.Body, c => c is '\r' or '\u2028' or '\u2029' or '\u0085');
-        Assert.All(result.Body.Split('\n'), line => Assert.True(line.Length == 0 || line.StartsWith("event: ") || line.StartsWith("data: {"), line));
-        Assert.Equal(result.Body.Split('\n').Count(line => line.StartsWith("data: ")), result.Events.Count);
+        Assert.All(result.Body.Split('\n'), line => Assert.True(line.Length == 0 || line.StartsWith("event: ", StringComparison.Ordinal) || line.StartsWith("data: {", StringComparison.Ordinal), line));
+        Assert.Equal(result.Body.Split('\n').Count(line => line.StartsWith("data: ", StringComparison.Ordinal)), result.Events.Count);
         var answer = (await HttpAssert.JsonAsync(await server.Client.GetAsync($"/api/chats/{chatId}/messages")))[1];
         Assert.Equal(result.Text("content"), answer.GetProperty("content").GetString());
     }
