@@ -33,13 +33,16 @@ internal static class DataExtensions
     /// Applies pending migrations. On SQLite, WAL lets readers and one writer work at once; on
     /// PostgreSQL, instances starting together take turns (<see cref="MigrationLock"/>). An up-to-date
     /// database is found so with one query (<see cref="MigrationState"/>): EF Core starts on the first
-    /// request that needs it, not at start.
+    /// request that needs it, not at start. On PostgreSQL the key ring's first key is made there too,
+    /// under the same lock (<see cref="Keys.KeysSetup.CreateFirstKey"/>): when migrating, and whenever a
+    /// key ring kept in the database has no key yet.
     /// </summary>
     public static async Task MigrateDatabaseAsync(this IServiceProvider services)
     {
         var settings = services.GetRequiredService<DatabaseSettings>();
         if (settings.DataDirectory is not null)
             Directory.CreateDirectory(settings.DataDirectory);
+        IReadOnlyList<string> pending;
         await using (var connection = MigrationState.Connect(settings))
         {
             if (settings.Provider == DatabaseProvider.Sqlite)
@@ -54,7 +57,9 @@ internal static class DataExtensions
             {
                 await PostgresDatabase.OpenCreatingAsync(connection, settings.ConnectionString);
             }
-            if ((await MigrationState.PendingAsync(connection, settings.Provider, CancellationToken.None)).Count == 0)
+            pending = await MigrationState.PendingAsync(connection, settings.Provider, CancellationToken.None);
+            if (pending.Count == 0 && (settings.Provider == DatabaseProvider.Sqlite
+                || services.GetService<Keys.KeyRingPlace>() is not { InDatabase: true } || await HasKeyRingKeyAsync(connection)))
                 return;
         }
         if (settings.Provider == DatabaseProvider.Sqlite)
@@ -64,8 +69,16 @@ internal static class DataExtensions
         }
         else
         {
-            await PostgresDatabase.MigrateAsync(settings.ConnectionString, services.GetRequiredService<ILoggerFactory>());
+            await PostgresDatabase.MigrateAsync(settings.ConnectionString, services.GetRequiredService<ILoggerFactory>(),
+                migrate: pending.Count > 0, () => Keys.KeysSetup.CreateFirstKey(services));
         }
+    }
+
+    private static async Task<bool> HasKeyRingKeyAsync(DbConnection connection)
+    {
+        await using var keys = connection.CreateCommand();
+        keys.CommandText = "SELECT EXISTS (SELECT 1 FROM data_protection_keys)";
+        return (bool)(await keys.ExecuteScalarAsync())!;
     }
 
     /// <summary>

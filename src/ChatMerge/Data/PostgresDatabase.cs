@@ -31,14 +31,23 @@ internal static class PostgresDatabase
     }
 
     /// <summary>
-    /// Applies the pending migrations, one instance at a time (<see cref="MigrationLock"/>). On a fresh
-    /// database EF Core reads its history table before creating it and logs the refused read as an
-    /// error, though it expects it: on this context that read is logged at debug level.
+    /// Applies the pending migrations when <paramref name="migrate"/> says there are some, one instance
+    /// at a time (<see cref="MigrationLock"/>), then runs <paramref name="thenUnderLock"/> while the
+    /// other instances still wait. On a fresh database EF Core reads its history table before creating
+    /// it and logs the refused read as an error, though it expects it: on this context that read is
+    /// logged at debug level.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    public static async Task MigrateAsync(string connectionString, ILoggerFactory loggers)
+    public static async Task MigrateAsync(string connectionString, ILoggerFactory loggers, bool migrate, Action thenUnderLock)
     {
         await using var migrationLock = await MigrationLock.AcquireAsync(connectionString);
+        if (migrate)
+            await MigrateUnderLockAsync(connectionString, loggers);
+        thenUnderLock();
+    }
+
+    private static async Task MigrateUnderLockAsync(string connectionString, ILoggerFactory loggers)
+    {
         var options = new DbContextOptionsBuilder<PostgresChatMergeDbContext>().UseLoggerFactory(loggers)
             .ConfigureWarnings(warnings => warnings.Log((RelationalEventId.CommandError, LogLevel.Debug)));
         DataExtensions.UsePostgres(options, connectionString);

@@ -2,8 +2,12 @@ using ChatMerge.Data;
 using ChatMerge.Hosting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Keys;
+
+/// <summary>Whether the key ring is kept in the database (<c>data_protection_keys</c>) or in a directory.</summary>
+internal sealed record KeyRingPlace(bool InDatabase);
 
 internal static class KeysSetup
 {
@@ -49,8 +53,10 @@ internal static class KeysSetup
         // The key ring is read when a provider key is first stored or used, not at start: a server
         // that takes its keys from the environment never reads it (about 10 MB of XML and crypto
         // code loaded for good). A key ring that cannot be read was only logged at start anyway.
+        // On PostgreSQL its first key is made at start, once (CreateFirstKey).
         foreach (var warmUp in builder.Services.Where(s => s.ServiceType == typeof(IHostedService) && s.ImplementationType?.FullName == KeyRingWarmUp).ToList())
             builder.Services.Remove(warmUp);
+        builder.Services.AddSingleton(new KeyRingPlace(inDatabase));
         if (inDatabase)
             dataProtection.PersistKeysToDbContext<ChatMergeDbContext>();
         else
@@ -66,6 +72,22 @@ internal static class KeysSetup
         }
         builder.Services.AddSingleton<KeyVault>();
         return builder;
+    }
+
+    /// <summary>
+    /// Makes the key ring's first key if it has none, on PostgreSQL while the other instances wait for the
+    /// migration lock. Left to the first request that protects a provider key, two instances storing keys
+    /// at the same moment each made a key of their own and each protected with it; an instance meets the
+    /// other's key only when its key ring is refreshed (2 minutes after its first use, then once a day),
+    /// so a key stored through one instance was "cannot be decrypted" on the other for up to a day.
+    /// </summary>
+    public static void CreateFirstKey(IServiceProvider services)
+    {
+        var keys = services.GetRequiredService<IKeyManager>();
+        if (keys.GetAllKeys().Count > 0)
+            return;
+        var now = DateTimeOffset.UtcNow;
+        keys.CreateNewKey(now, now + services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.NewKeyLifetime);
     }
 
     private static void CreatePrivateDirectory(string path)

@@ -38,7 +38,9 @@ public sealed class KeyRingTests : IAsyncLifetime
     [Fact]
     public async Task The_key_ring_is_made_when_the_first_key_is_stored_not_at_start()
     {
-        Assert.Equal(0, await KeyRingKeysAsync());
+        // On PostgreSQL its first key is made when the database is set up, once for every instance
+        // (StartupTests); a server that only reads it still leaves it alone.
+        Assert.Equal(_server.Database.IsPostgres ? 1 : 0, await KeyRingKeysAsync());
 
         (await _server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sim-openai-key" })).EnsureSuccessStatusCode();
 

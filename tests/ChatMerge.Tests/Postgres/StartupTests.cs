@@ -26,7 +26,7 @@ public sealed class StartupTests
             Assert.Equal(known.Count, await database.QueryScalarAsync<long>("SELECT COUNT(*) FROM \"__EFMigrationsHistory\""));
             Assert.Equal(known.Count, await database.QueryScalarAsync<long>("SELECT COUNT(DISTINCT \"MigrationId\") FROM \"__EFMigrationsHistory\""));
 
-            // Each instance may have made its own first key at start; a key protected by one must open on every other.
+            // A key protected by one instance opens on every other.
             await servers[0].Client.PostAsync("/api/api-keys", JsonBody(new { provider = "openai", api_key = Instances.StoredKey }));
             foreach (var server in servers)
             {
@@ -39,6 +39,34 @@ public sealed class StartupTests
         {
             foreach (var server in servers)
                 await server.DisposeAsync();
+        }
+    }
+
+    [PostgresFact]
+    public async Task Instances_sharing_a_fresh_database_protect_every_provider_key_with_one_key_ring_key()
+    {
+        await using var simulator = await Instances.StartSimulatorAsync();
+        await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());
+        var a = new InstanceServer(simulator.BaseUrl) { SharedDatabase = database };
+        var b = new InstanceServer(simulator.BaseUrl) { SharedDatabase = database };
+        try
+        {
+            await Task.WhenAll(Task.Run(a.InitializeAsync), Task.Run(b.InitializeAsync));
+            // Made at start: left to the first keys stored, each instance made its own, and one met
+            // the other's only when its key ring was refreshed, up to a day later.
+            Assert.Equal(1L, await database.QueryScalarAsync<long>("SELECT COUNT(*) FROM data_protection_keys"));
+
+            var stored = await Task.WhenAll(
+                a.Client.PostAsync("/api/api-keys", JsonBody(new { provider = "openai", api_key = Instances.StoredKey })),
+                b.Client.PostAsync("/api/api-keys", JsonBody(new { provider = "anthropic", api_key = Instances.StoredKey })));
+
+            Assert.All(stored, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+            Assert.Equal(1L, await database.QueryScalarAsync<long>("SELECT COUNT(*) FROM data_protection_keys"));
+        }
+        finally
+        {
+            await a.DisposeAsync();
+            await b.DisposeAsync();
         }
     }
 
