@@ -79,9 +79,10 @@ internal static class PostgresDatabase
         {
             await create.ExecuteNonQueryAsync();
         }
-        catch (PostgresException created) when (created.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        catch (PostgresException created) when (created.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
-            // Another instance starting at the same moment created it first.
+            // Another instance starting at the same moment created it first: "already exists" if it had
+            // committed when this CREATE began, a unique violation in pg_database if it was still under way.
         }
     }
 }

@@ -89,6 +89,25 @@ public sealed class StartupTests
     }
 
     [PostgresFact]
+    public async Task Instances_starting_together_on_a_database_that_does_not_exist_yet_all_open_it()
+    {
+        // What each instance does first at start. Two CREATE DATABASE of one name at the same moment:
+        // the later one fails with a unique violation in pg_database, not with "already exists".
+        for (var round = 0; round < 3; round++)
+        {
+            await using var database = PostgresTestDatabase.NotYetCreatedOn(TestDatabase.PostgresServer!);
+            var opened = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(async () =>
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(database.Url);
+                await PostgresDatabase.OpenCreatingAsync(connection, database.Url);
+                return connection.State;
+            })));
+
+            Assert.All(opened, state => Assert.Equal(System.Data.ConnectionState.Open, state));
+        }
+    }
+
+    [PostgresFact]
     public async Task PostgreSQL_without_a_key_ring_secret_fails_at_start_naming_the_variable()
     {
         await using var database = await TestDatabase.CreateAsync(Path.GetTempPath());
