@@ -45,9 +45,10 @@ internal static class MergeStore
     public static async Task<Chat> SaveAsync(
         ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
     {
+        var chatId = Guid.CreateVersion7();
         try
         {
-            return await SaveOnceAsync(db, job, messages, cancellationToken);
+            return await SaveOnceAsync(db, chatId, job, messages, cancellationToken);
         }
         catch (Exception e) when (db is not SqliteChatMergeDbContext && DataExtensions.IsUnavailable(e))
         {
@@ -55,16 +56,19 @@ internal static class MergeStore
             // fails the first statement sent on it: once more, on a new connection, from a clean slate.
             db.ChangeTracker.Clear();
             PostgresDatabase.ClearPool(db.Database.GetConnectionString()!);
-            return await SaveOnceAsync(db, job, messages, cancellationToken);
+            // Unless the commit got through and only its answer was lost: then the merged chat is there, whole.
+            return await db.Chats.AsNoTracking().FirstOrDefaultAsync(c => c.Id == chatId, cancellationToken)
+                ?? await SaveOnceAsync(db, chatId, job, messages, cancellationToken);
         }
     }
 
     private static async Task<Chat> SaveOnceAsync(
-        ChatMergeDbContext db, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
+        ChatMergeDbContext db, Guid chatId, MergeJob job, IReadOnlyList<MergedMessage> messages, CancellationToken cancellationToken)
     {
         var now = DateTime.UtcNow;
         var chat = new Chat
         {
+            Id = chatId,
             Title = MergePrompts.Title(job.Chats, job.Title),
             Provider = job.Provider,
             Model = job.Model,

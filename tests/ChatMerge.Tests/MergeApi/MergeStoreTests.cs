@@ -1,7 +1,11 @@
+using Npgsql;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using System.Data.Common;
 using System.Collections;
 using ChatMerge.Data;
 using ChatMerge.Merge;
 using ChatMerge.Tests.Infrastructure;
+using ChatMerge.Tests.Postgres;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -48,6 +52,33 @@ public sealed class MergeStoreTests(ServerFixture server) : IClassFixture<Server
         }
 
         Assert.Equal(before, await CountsAsync());
+    }
+
+    [PostgresFact]
+    public async Task A_merge_whose_commit_got_through_before_its_connection_was_lost_is_stored_once()
+    {
+        var job = await JobAsync("answer to the commit lost");
+        var before = await CountsAsync();
+        var options = new DbContextOptionsBuilder<PostgresChatMergeDbContext>();
+        DataExtensions.UsePostgres(options, server.Database.Url).AddInterceptors(new ReplyLostAfterCommit());
+        await using var db = new PostgresChatMergeDbContext(options.Options);
+
+        var chat = await MergeStore.SaveAsync(db, job, [new("user", "question", null), new("assistant", "answer", null)], default);
+
+        Assert.Equal((before.Chats + 1, before.Messages + 2, before.Records + 1), await CountsAsync());
+        await using var read = server.Services.CreateAsyncScope();
+        Assert.Equal(2, (await read.ServiceProvider.GetRequiredService<ChatMergeDbContext>().Chats.AsNoTracking().SingleAsync(c => c.Id == chat.Id)).MessageCount);
+    }
+
+    /// <summary>The commit reaches PostgreSQL, then the connection fails before its answer is read (once).</summary>
+    private sealed class ReplyLostAfterCommit : DbTransactionInterceptor
+    {
+        private int _lost;
+
+        public override Task TransactionCommittedAsync(DbTransaction transaction, TransactionEndEventData eventData, CancellationToken cancellationToken = default) =>
+            Interlocked.Exchange(ref _lost, 1) == 0
+                ? throw new NpgsqlException("Exception while reading from stream", new IOException("Connection reset by peer"))
+                : Task.CompletedTask;
     }
 
     private async Task<MergeJob> JobAsync(string title)
