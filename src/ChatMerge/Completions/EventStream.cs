@@ -1,35 +1,126 @@
 using System.Net.ServerSentEvents;
 using Microsoft.AspNetCore.Http.Features;
+using ChatMerge.Providers;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMerge.Completions;
 
 /// <summary>
 /// The response of a completion or a merge: each event written and flushed as it comes. A client
-/// that stops reading (its window full, a write pending for longer than <c>stuckAfter</c>) is
-/// disconnected: waiting on it would hold the stream and its provider connection for as long as
+/// that stops reading (its window full, a write pending for longer than <see cref="ProvidersOptions.StreamIdleTimeout"/>)
+/// is disconnected: waiting on it would hold the stream and its provider connection for as long as
 /// the socket lives. The stream then ends as for any client that went away, keeping what arrived.
+/// While no event comes (a model thinking before it writes), a comment line keeps proxies and
+/// clients with read timeouts from closing the stream (<see cref="KeepAlive"/>).
 /// </summary>
 internal static class EventStream
 {
-    public static ServerSentEventsResult<StreamEvent> Open(HttpContext http, IAsyncEnumerable<SseItem<StreamEvent>> events, TimeSpan stuckAfter)
+    public static ServerSentEventsResult<StreamEvent> Open(HttpContext http, IAsyncEnumerable<SseItem<StreamEvent>> events, ProvidersOptions options)
     {
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return TypedResults.ServerSentEvents(Watched(events, new WriteWatch(stuckAfter, http.Abort)));
+        return TypedResults.ServerSentEvents(Watched(events, http, options.StreamIdleTimeout, options.KeepAliveInterval));
     }
 
-    private static async IAsyncEnumerable<SseItem<StreamEvent>> Watched(IAsyncEnumerable<SseItem<StreamEvent>> events, WriteWatch watch)
+    private static async IAsyncEnumerable<SseItem<StreamEvent>> Watched(
+        IAsyncEnumerable<SseItem<StreamEvent>> events, HttpContext http, TimeSpan stuckAfter, TimeSpan keepAliveAfter)
     {
-        using (watch)
+        // Made when the writer asks for the first event: the response's headers are set by then.
+        using var watch = new WriteWatch(stuckAfter, http.Abort);
+        await using var keepAlive = new KeepAlive(http.Response.Body, watch, keepAliveAfter);
+        await foreach (var item in events)
         {
-            await foreach (var item in events)
+            // The writer asks for the next event once this one is written and flushed; a comment is never
+            // written in between.
+            await keepAlive.EnterAsync();
+            try
             {
-                // The writer asks for the next event once this one is written and flushed.
                 watch.Writing();
                 yield return item;
                 watch.Written();
             }
+            finally
+            {
+                keepAlive.Exit();
+            }
         }
+    }
+}
+
+/// <summary>
+/// Writes the comment line <c>: keep-alive</c> when no event has been written for half of <c>interval</c>
+/// or more, looking every <c>interval</c>: a stream is never silent for much longer than that. Clients
+/// skip comment lines (the original client reads only lines that start with <c>data: </c>). Events and
+/// comments take turns: the event writer holds the turn from an event's hand-over until it is flushed.
+/// </summary>
+internal sealed class KeepAlive : IAsyncDisposable
+{
+    private static readonly ReadOnlyMemory<byte> Comment = ": keep-alive\n\n"u8.ToArray();
+
+    private readonly Stream _body;
+    private readonly WriteWatch _watch;
+    private readonly TimeSpan _quiet;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly ITimer? _timer;
+    private long _lastWritten;
+    private volatile bool _disposed;
+
+    public KeepAlive(Stream body, WriteWatch watch, TimeSpan interval, TimeProvider? time = null)
+    {
+        _body = body;
+        _watch = watch;
+        _quiet = interval / 2;
+        _time = time ?? TimeProvider.System;
+        _lastWritten = _time.GetTimestamp();
+        if (interval > TimeSpan.Zero)
+            _timer = _time.CreateTimer(static state => ((KeepAlive)state!).Tick(), this, interval, interval);
+    }
+
+    /// <summary>The event writer's turn, taken before an event is handed over.</summary>
+    public Task EnterAsync() => _turn.WaitAsync();
+
+    /// <summary>Gives the turn back once the event is written (or the writer stopped).</summary>
+    public void Exit()
+    {
+        Volatile.Write(ref _lastWritten, _time.GetTimestamp());
+        _turn.Release();
+    }
+
+    private void Tick()
+    {
+        if (_disposed || _time.GetElapsedTime(Volatile.Read(ref _lastWritten)) < _quiet || !_turn.Wait(0))
+            return;
+        _ = SendAsync();
+    }
+
+    private async Task SendAsync()
+    {
+        try
+        {
+            if (_disposed)
+                return;
+            // A client that stopped reading is let go of as for an event (WriteWatch).
+            _watch.Writing();
+            await _body.WriteAsync(Comment);
+            await _body.FlushAsync();
+            _watch.Written();
+        }
+        catch (Exception)
+        {
+            // The client went away: the stream ends as for any client that does, at its next event.
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Stops the comments, and waits for one being written: the response ends after this.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        _timer?.Dispose();
+        await _turn.WaitAsync();
     }
 }
 

@@ -45,6 +45,12 @@ internal sealed class ProvidersOptions
     /// <summary>Longest wait for the next piece of a stream before the answer is given up as stalled.</summary>
     public TimeSpan StreamIdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// How often a silent event stream gets a comment line (<c>: keep-alive</c>), so that proxies and clients
+    /// with read timeouts keep it open while a model thinks; zero turns the comments off.
+    /// </summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Retries of a failed request before its first token (429, 5xx), done by each SDK; never after text has arrived.</summary>
     public int MaxRetries { get; set; } = 2;
 
