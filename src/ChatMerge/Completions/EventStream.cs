@@ -1,6 +1,6 @@
 using System.Net.ServerSentEvents;
-using Microsoft.AspNetCore.Http.Features;
 using ChatMerge.Providers;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace ChatMerge.Completions;

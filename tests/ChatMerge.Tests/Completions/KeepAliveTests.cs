@@ -67,13 +67,19 @@ public sealed class KeepAliveTests(KeepAliveServerFixture server) : IClassFixtur
     }
 
     [Fact]
-    public async Task An_answer_that_flows_gets_no_comment()
+    public async Task Comments_between_slow_events_never_split_one()
     {
         var chat = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
 
-        var result = await server.CompleteAsync(chat, "steady [[sim:tokens=30]] [[sim:delay=50]]");
+        // Pauses longer than the quiet time a comment waits for (0.2 s here), shorter than the idle timeout.
+        var result = await server.CompleteAsync(chat, "slowly [[sim:tokens=8]] [[sim:delay=500]]");
 
         Assert.Equal("done", result.Last?.Type);
-        Assert.DoesNotContain("keep-alive", result.Body);
+        Assert.Equal(string.Join(" ", Enumerable.Range(1, 8).Select(i => $"tok{i}")), result.Text("content"));
+        var blocks = result.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(": keep-alive", blocks);
+        Assert.All(blocks, block => Assert.True(
+            block == ": keep-alive" || (block.StartsWith("event: ", StringComparison.Ordinal) && block.Split('\n') is [_, var data] && data.StartsWith("data: {", StringComparison.Ordinal)),
+            block));
     }
 }
