@@ -28,12 +28,15 @@ internal sealed class LongRetryWaits : DelegatingHandler
         response.Headers.TryGetValues("retry-after-ms", out var ms)
         && double.TryParse(ms.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var milliseconds)
             ? TimeSpan.FromMilliseconds(milliseconds)
-            : response.Headers.RetryAfter switch
-            {
-                { Delta: { } delta } => delta,
-                { Date: { } date } => date - DateTimeOffset.UtcNow,
-                _ => null,
-            };
+            : RetryAfter(response);
+
+    /// <summary>The wait a response's standard <c>Retry-After</c> header asks for, in seconds or until a date.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow,
+        _ => null,
+    };
 }
 
 /// <summary>The OpenAI SDK's retries, which also heed <c>x-should-retry: false</c> (see <see cref="LongRetryWaits"/>).</summary>

@@ -23,12 +23,7 @@ internal sealed class GeminiException(string message, Exception? inner = null) :
     {
         var code = (int)response.StatusCode;
         var body = await response.Content.ReadAsStringAsync(ct);
-        var retryAfter = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow,
-            _ => (TimeSpan?)null,
-        };
+        var retryAfter = LongRetryWaits.RetryAfter(response);
         GeminiError? error = null;
         try
         {
