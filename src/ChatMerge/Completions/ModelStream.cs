@@ -49,7 +49,10 @@ internal sealed class Answer
 
     public string? ReasoningData => Blocks.Count == 0 ? null : JsonSerializer.Serialize(Blocks);
 
-    /// <summary>A model may emit U+0000, which PostgreSQL cannot store in text: it is dropped from what is kept.</summary>
+    /// <summary>
+    /// A model may emit U+0000, which PostgreSQL cannot store in text: it is dropped, from what is relayed as
+    /// well as from what is kept, so that the live answer and the stored one are the same on every database.
+    /// </summary>
     private static string Storable(string text) => text.Contains('\0') ? text.Replace("\0", "") : text;
 
     public void Add(ChatResponseUpdate update, List<AnswerPiece> pieces)
@@ -66,9 +69,13 @@ internal sealed class Answer
                 case TextReasoningContent reasoning:
                     if (reasoning.Text.Length > 0)
                     {
-                        Reasoning.Append(Storable(reasoning.Text));
+                        // The thinking handed back to the provider stays as it was written: its signature covers it.
                         _pendingThinking.Append(reasoning.Text);
-                        pieces.Add(new AnswerPiece(true, reasoning.Text));
+                        if (Storable(reasoning.Text) is { Length: > 0 } thought)
+                        {
+                            Reasoning.Append(thought);
+                            pieces.Add(new AnswerPiece(true, thought));
+                        }
                     }
                     // The signature closes a thinking block; redacted thinking is its encrypted data alone.
                     if (!string.IsNullOrEmpty(reasoning.ProtectedData))
@@ -79,8 +86,11 @@ internal sealed class Answer
                     }
                     break;
                 case TextContent text when text.Text.Length > 0:
-                    Text.Append(Storable(text.Text));
-                    pieces.Add(new AnswerPiece(false, text.Text));
+                    if (Storable(text.Text) is { Length: > 0 } written)
+                    {
+                        Text.Append(written);
+                        pieces.Add(new AnswerPiece(false, written));
+                    }
                     // Gemini 3 may sign a part of the text itself.
                     if (text.AdditionalProperties?.TryGetValue(GeminiRequestMapper.ThoughtSignatureKey, out var signature) == true
                         && signature?.ToString() is { Length: > 0 } signed)

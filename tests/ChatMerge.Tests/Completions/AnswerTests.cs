@@ -6,16 +6,31 @@ namespace ChatMerge.Tests.Completions;
 public sealed class AnswerTests
 {
     [Fact]
-    public void A_nul_character_from_the_model_is_relayed_but_not_kept_for_storage()
+    public void A_nul_character_from_the_model_is_dropped_alike_from_what_is_relayed_and_what_is_kept()
     {
         var answer = new Answer();
         var pieces = new List<AnswerPiece>();
 
         answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("think\0ing"), new TextContent("ans\0wer")]), pieces);
+        // A piece of nothing but U+0000 is no piece at all.
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("\0"), new TextContent("\0\0")]), pieces);
 
-        Assert.Equal(["think\0ing", "ans\0wer"], pieces.Select(p => p.Text));
+        // The client sees what a reload of the chat shows, on SQLite and on PostgreSQL alike.
+        Assert.Equal([new AnswerPiece(true, "thinking"), new AnswerPiece(false, "answer")], pieces);
         Assert.Equal("answer", answer.Text.ToString());
         Assert.Equal("thinking", answer.Reasoning.ToString());
+    }
+
+    [Fact]
+    public void A_signed_thinking_block_keeps_its_text_as_the_provider_wrote_it()
+    {
+        var answer = new Answer();
+        var pieces = new List<AnswerPiece>();
+
+        answer.Add(new ChatResponseUpdate(ChatRole.Assistant, [new TextReasoningContent("a\0b"), new TextReasoningContent("") { ProtectedData = "sig" }]), pieces);
+
+        Assert.Equal([new ReasoningBlock("a\0b", "sig")], answer.Blocks);
+        Assert.Equal("ab", answer.Reasoning.ToString());
     }
 
     [Fact]
