@@ -51,8 +51,9 @@ internal static class MergeConcatenation
         if (outcome.Error is not null || bridge.Length == 0)
         {
             bridge = MergePrompts.FallbackBridge(job.Chats);
-            yield return MergeStreamer.Progress("The merge model gave no bridging message" +
-                (outcome.Error is null ? "" : $" ({outcome.Error})") + "; a plain one takes its place.");
+            yield return MergeStreamer.Progress(outcome.ReachedLimit
+                ? $"The merge model's bridging message ran past its limit of {BridgeTokens} tokens; a plain one takes its place."
+                : "The merge model gave no bridging message" + (outcome.Error is null ? "" : $" ({outcome.Error})") + "; a plain one takes its place.");
             yield return StreamEvent.Of(StreamEvent.Content, bridge);
         }
         messages.Add(new MergedMessage("assistant", bridge,

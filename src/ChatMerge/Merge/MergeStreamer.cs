@@ -88,6 +88,9 @@ internal sealed partial class MergeStreamer(
     public sealed class CallOutcome
     {
         public string? Error { get; set; }
+
+        /// <summary>The answer was cut at the call's output limit; <see cref="Error"/> says so, the caller says what to do.</summary>
+        public bool ReachedLimit { get; set; }
     }
 
     /// <summary>
@@ -121,8 +124,10 @@ internal sealed partial class MergeStreamer(
         }
         run.Tracked.Tokens(answer.Usage?.InputTokenCount, answer.Usage?.OutputTokenCount);
         if (answer.FinishReason == ChatFinishReason.Length)
-            outcome.Error = $"The merge model stopped at its output limit ({maxTokens} tokens) before it finished. " +
-                            $"Raise Providers:{ProviderErrors.DisplayName(job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";
+        {
+            outcome.ReachedLimit = true;
+            outcome.Error = $"The merge model stopped at its output limit ({maxTokens} tokens) before it finished.";
+        }
         // A filter's cut or an empty answer is no merged conversation either; what did arrive is not stored.
         else if (ProviderErrors.Unfinished(job.Provider, answer.FinishReason, answer.FinishDetails, answer.Text.Length > 0, maxTokens) is { } unfinished)
             outcome.Error = unfinished;

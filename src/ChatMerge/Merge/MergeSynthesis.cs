@@ -120,7 +120,7 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
             yield return item;
         if (outcome.Error is not null)
         {
-            run.Error = outcome.Error + " Nothing was stored.";
+            run.Error = outcome.Error + (outcome.ReachedLimit ? LimitAdvice(answerTokens) : "") + " Nothing was stored.";
             yield break;
         }
         var parsed = MergeTranscriptParser.ParseAnswer(answer.Text.ToString());
@@ -136,6 +136,11 @@ internal sealed class MergeSynthesis(MergeStreamer streamer, MergeRun run)
         }
         turns.AddRange(parsed.Turns);
     }
+
+    /// <summary>What lets the answer grow: the output limit, unless the context window is what held it below that.</summary>
+    private string LimitAdvice(int answerTokens) => answerTokens < _settings.MaxOutputTokens
+        ? $" Merge fewer or shorter chats, or choose a model with a context window larger than {_settings.ContextWindow(_job.Model)} tokens."
+        : $" Raise Providers:{ProviderErrors.DisplayName(_job.Provider)}:MaxOutputTokens or merge fewer or shorter chats.";
 
     private static HashSet<TurnRole> Roles(IEnumerable<MergedTurn> turns) => turns.Select(t => t.Role).ToHashSet();
 

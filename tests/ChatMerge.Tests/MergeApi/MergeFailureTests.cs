@@ -110,6 +110,23 @@ public sealed class MergeFailureTests(SimulatedServerFixture server) : IClassFix
     }
 
     [Fact]
+    public async Task A_bridging_message_past_its_fixed_limit_is_replaced_and_the_progress_line_names_that_limit()
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 2));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 2));
+
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", mode = "concatenate", instructions = "[[sim:tokens=2000]]" });
+
+        Assert.Equal("merge_complete", result.Last?.Type);
+        // The bridge's limit is its own; no setting raises it.
+        var note = Assert.Single(result.Events, e => e.Type == "progress" && e.Data.Contains("plain one takes its place")).Data;
+        Assert.Contains("limit of 1024 tokens", note);
+        Assert.DoesNotContain("MaxOutputTokens", note);
+        var messages = (await server.ChatAsync(result.Last!.Data)).Messages();
+        Assert.StartsWith("This chat joins 2 conversations", messages[^1].GetProperty("content").GetString());
+    }
+
+    [Fact]
     public async Task A_merge_of_chats_too_large_to_hold_is_400_before_anything_streams()
     {
         // Each concatenation could be merged again with another, doubling what the next merge holds in memory.

@@ -126,4 +126,19 @@ public sealed class MergeLongConversationTests(SmallContextFixture server) : ICl
         Assert.Contains("context window of gpt-4o-mini (3000 tokens)", result.Last!.Data);
         Assert.Equal(merges, await server.CountAsync("merge_history"));
     }
+
+    [Fact]
+    public async Task A_merge_cut_at_an_answer_size_its_context_window_set_does_not_advise_raising_the_output_limit()
+    {
+        var a = await server.SeedChatAsync("A", MergeTestData.Conversation("a", 2));
+        var b = await server.SeedChatAsync("B", MergeTestData.Conversation("b", 2));
+
+        // The 3,000-token window holds the answer far below the output limit of 8,192: raising that would change nothing.
+        var result = await server.MergeAsync(new { chat_ids = new[] { a, b }, merge_provider = "openai", merge_model = "gpt-4o-mini", instructions = "[[sim:tokens=9000]]" });
+
+        Assert.Equal("error", result.Last?.Type);
+        Assert.Contains("stopped at its output limit", result.Last!.Data);
+        Assert.DoesNotContain("MaxOutputTokens", result.Last.Data);
+        Assert.Contains("larger than 3000 tokens", result.Last.Data);
+    }
 }
