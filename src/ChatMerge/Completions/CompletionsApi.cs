@@ -74,6 +74,6 @@ internal static class CompletionsApi
         var (chat, history) = (start.Chat, start.History);
         history.Add(question);
 
-        return EventStream.Open(http, streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted), providers.Value);
+        return EventStream.Open(http, streamer.StreamAsync(chat, history, apiKey, request, http.RequestAborted), providers.Value, ChatMergeMetrics.Completion);
     }
 }

@@ -1,4 +1,5 @@
 using System.Net.ServerSentEvents;
+using ChatMerge.Hosting;
 using ChatMerge.Providers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -9,23 +10,34 @@ namespace ChatMerge.Completions;
 /// The response of a completion or a merge: each event written and flushed as it comes. A client
 /// that stops reading (its window full, a write pending for longer than <see cref="ProvidersOptions.StreamIdleTimeout"/>)
 /// is disconnected: waiting on it would hold the stream and its provider connection for as long as
-/// the socket lives. The stream then ends as for any client that went away, keeping what arrived.
+/// the socket lives. The stream then ends as for any client that went away, keeping what arrived;
+/// the log and the <c>chatmerge.streams.client_stalled</c> counter say why.
 /// While no event comes (a model thinking before it writes), a comment line keeps proxies and
 /// clients with read timeouts from closing the stream (<see cref="KeepAlive"/>).
 /// </summary>
-internal static class EventStream
+internal static partial class EventStream
 {
-    public static ServerSentEventsResult<StreamEvent> Open(HttpContext http, IAsyncEnumerable<SseItem<StreamEvent>> events, ProvidersOptions options)
+    /// <param name="operation"><see cref="ChatMergeMetrics.Completion"/> or <see cref="ChatMergeMetrics.Merge"/>.</param>
+    public static ServerSentEventsResult<StreamEvent> Open(
+        HttpContext http, IAsyncEnumerable<SseItem<StreamEvent>> events, ProvidersOptions options, string operation)
     {
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        return TypedResults.ServerSentEvents(Watched(events, http, options.StreamIdleTimeout, options.KeepAliveInterval));
+        var metrics = http.RequestServices.GetRequiredService<ChatMergeMetrics>();
+        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventStream).FullName!);
+        void LetGo()
+        {
+            LogClientStalled(logger, http.Request.Path, options.StreamIdleTimeout.TotalSeconds);
+            metrics.ClientStalled(operation);
+            http.Abort();
+        }
+        return TypedResults.ServerSentEvents(Watched(events, http, options.StreamIdleTimeout, options.KeepAliveInterval, LetGo));
     }
 
     private static async IAsyncEnumerable<SseItem<StreamEvent>> Watched(
-        IAsyncEnumerable<SseItem<StreamEvent>> events, HttpContext http, TimeSpan stuckAfter, TimeSpan keepAliveAfter)
+        IAsyncEnumerable<SseItem<StreamEvent>> events, HttpContext http, TimeSpan stuckAfter, TimeSpan keepAliveAfter, Action letGo)
     {
         // Made when the writer asks for the first event: the response's headers are set by then.
-        using var watch = new WriteWatch(stuckAfter, http.Abort);
+        using var watch = new WriteWatch(stuckAfter, letGo);
         await using var keepAlive = new KeepAlive(http.Response.Body, watch, keepAliveAfter);
         await foreach (var item in events)
         {
@@ -44,6 +56,9 @@ internal static class EventStream
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The client of {Path} stopped reading its events: one waited {Seconds:0} s or more to be written; the client was disconnected")]
+    private static partial void LogClientStalled(ILogger logger, string path, double seconds);
 }
 
 /// <summary>

@@ -15,6 +15,7 @@ internal sealed class IdleWatch : IDisposable
     private readonly TimeSpan _limit;
     private long _lastPiece;
     private volatile bool _touched;
+    private volatile bool _paused;
 
     public IdleWatch(TimeSpan firstLimit, TimeSpan limit, CancellationToken cancellationToken, TimeProvider? time = null)
     {
@@ -38,11 +39,19 @@ internal sealed class IdleWatch : IDisposable
     {
         Volatile.Write(ref _lastPiece, _time.GetTimestamp());
         _touched = true;
+        _paused = false;
     }
+
+    /// <summary>
+    /// Stops counting until the next <see cref="Touch"/>: while a piece is handed on to a client that is slow
+    /// to read, the provider is not the one that is silent (a client that stops reading is let go of by
+    /// <see cref="WriteWatch"/>).
+    /// </summary>
+    public void Pause() => _paused = true;
 
     private void Check()
     {
-        var left = Limit - _time.GetElapsedTime(Volatile.Read(ref _lastPiece));
+        var left = _paused ? Limit : Limit - _time.GetElapsedTime(Volatile.Read(ref _lastPiece));
         try
         {
             if (left > TimeSpan.Zero)

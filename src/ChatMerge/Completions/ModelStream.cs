@@ -112,7 +112,8 @@ internal static class ModelStream
     /// <summary>
     /// Streams the model's answer into <paramref name="answer"/>, yielding each piece as it arrives.
     /// Throws <see cref="StreamStalledException"/> when the provider does not start answering within
-    /// <see cref="ProvidersOptions.RequestTimeout"/> or then sends nothing for <see cref="ProvidersOptions.StreamIdleTimeout"/>,
+    /// <see cref="ProvidersOptions.RequestTimeout"/> or then sends nothing for <see cref="ProvidersOptions.StreamIdleTimeout"/>
+    /// (time the caller takes with a piece, writing it to its client, does not count),
     /// and <see cref="IncompleteStreamException"/> when the stream ends without a finish reason.
     /// </summary>
     public static async IAsyncEnumerable<AnswerPiece> ReadAsync(
@@ -137,11 +138,12 @@ internal static class ModelStream
             }
             if (!more)
                 break;
-            idle.Touch();
             pieces.Clear();
             answer.Add(updates.Current, pieces);
+            idle.Pause();
             foreach (var piece in pieces)
                 yield return piece;
+            idle.Touch();
         }
         // OpenAI's chat stream ends quietly after a mid-stream error: no finish reason means no finished answer.
         if (answer.FinishReason is null)

@@ -27,6 +27,8 @@ internal sealed class ChatMergeMetrics
     private static readonly Histogram<double> TimeToFirstToken = Meter.CreateHistogram("chatmerge.time_to_first_token", "s", "Time from the request to the first streamed text or reasoning.",
         advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120] });
     private static readonly Counter<long> TokenCount = Meter.CreateCounter<long>("chatmerge.tokens", "{token}", "Tokens the providers reported, by gen_ai.token.type (input or output).");
+    private static readonly Counter<long> ClientsStalled = Meter.CreateCounter<long>("chatmerge.streams.client_stalled", "{stream}",
+        "Event streams whose client stopped reading for longer than the idle timeout and was disconnected.");
     private static readonly UpDownCounter<long> ActiveStreamCount = Meter.CreateUpDownCounter<long>("chatmerge.streams.active", "{stream}", "Event streams open right now.");
 
     private long _activeCount;
@@ -39,6 +41,9 @@ internal sealed class ChatMergeMetrics
 
     /// <summary>Counts a merge as started and its stream as active until the tracker is disposed.</summary>
     public StreamTracker TrackMerge(string provider, string model) => Start(Merge, provider, model);
+
+    /// <summary>Counts a stream whose client stopped reading and was let go of; <paramref name="operation"/> is <see cref="Completion"/> or <see cref="Merge"/>.</summary>
+    public void ClientStalled(string operation) => ClientsStalled.Add(1, new KeyValuePair<string, object?>("chatmerge.operation", operation));
 
     private StreamTracker Start(string operation, string provider, string model)
     {

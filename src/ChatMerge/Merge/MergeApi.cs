@@ -72,7 +72,7 @@ internal static class MergeApi
             request.Mode ?? MergeModes.Synthesize,
             string.IsNullOrWhiteSpace(request.Instructions) ? null : request.Instructions.Trim(),
             string.IsNullOrWhiteSpace(request.Title) ? null : request.Title.Trim());
-        return EventStream.Open(http, streamer.StreamAsync(db, job, http.RequestAborted), providers.Value);
+        return EventStream.Open(http, streamer.StreamAsync(db, job, http.RequestAborted), providers.Value, ChatMergeMetrics.Merge);
     }
 
     private static async Task<Results<Ok<List<MergeSummary>>, ProblemHttpResult>> List(

@@ -45,6 +45,26 @@ public sealed class IdleWatchTests
     }
 
     [Fact]
+    public void Time_taken_while_paused_is_not_counted_as_silence()
+    {
+        var time = new FakeTimeProvider();
+        using var watch = new IdleWatch(First, Between, CancellationToken.None, time);
+        watch.Touch();
+
+        // A piece is handed on to a client that is slow to read, for far longer than the limit.
+        watch.Pause();
+        time.Advance(Between * 5);
+        Assert.False(watch.Token.IsCancellationRequested);
+
+        // Written: the provider's silence is counted again, from then.
+        watch.Touch();
+        time.Advance(Between - TimeSpan.FromMilliseconds(1));
+        Assert.False(watch.Token.IsCancellationRequested);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(watch.Expired);
+    }
+
+    [Fact]
     public void The_outer_token_cancels_without_counting_as_expired()
     {
         var time = new FakeTimeProvider();
