@@ -22,6 +22,8 @@ internal static partial class EventStream
         HttpContext http, IAsyncEnumerable<SseItem<StreamEvent>> events, ProvidersOptions options, string operation)
     {
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        // nginx buffers proxied responses unless told otherwise; the original backend said so on its streams too.
+        http.Response.Headers["X-Accel-Buffering"] = "no";
         var metrics = http.RequestServices.GetRequiredService<ChatMergeMetrics>();
         var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventStream).FullName!);
         void LetGo()
