@@ -130,11 +130,19 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
     private OpenAIClient NewOpenAIClient(string apiKey, int retries, TimeSpan timeout) =>
         new(new ApiKeyCredential(apiKey), new OpenAIClientOptions
         {
-            Endpoint = new Uri(Options.OpenAI.BaseUrl.TrimEnd('/') + "/v1"),
+            Endpoint = OpenAIEndpoint(Options.OpenAI.BaseUrl),
             Transport = new HttpClientPipelineTransport(httpClients.CreateClient(ProviderNames.OpenAI)),
             RetryPolicy = new OpenAIRetryPolicy(retries),
             NetworkTimeout = timeout,
         });
+
+    // OpenAI's own SDKs and the servers that copy its API (Ollama, vLLM, OpenRouter) write the base URL
+    // with its /v1; the API root without it works as well.
+    private static Uri OpenAIEndpoint(string baseUrl)
+    {
+        var root = baseUrl.TrimEnd('/');
+        return new Uri(root.EndsWith("/v1", StringComparison.OrdinalIgnoreCase) ? root : root + "/v1");
+    }
 
     private AnthropicClient NewAnthropicClient(string apiKey, int retries, TimeSpan timeout) =>
         new(new Anthropic.Core.ClientOptions

@@ -3,7 +3,7 @@ namespace ChatMerge.Providers;
 /// <summary>Settings of one provider, bound from <c>Providers:OpenAI</c>, <c>Providers:Anthropic</c>, <c>Providers:Gemini</c>.</summary>
 internal sealed class ProviderSettings
 {
-    /// <summary>Root URL of the API, without <c>/v1</c>; also how ChatMerge is pointed at an OpenAI-compatible server.</summary>
+    /// <summary>Root URL of the API (OpenAI's with or without <c>/v1</c>); also how ChatMerge is pointed at an OpenAI-compatible server.</summary>
     public string BaseUrl { get; set; } = "";
 
     /// <summary>The curated list shown by <c>GET /api/models</c>.</summary>
