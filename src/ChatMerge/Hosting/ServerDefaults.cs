@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Diagnostics;
@@ -24,13 +26,40 @@ internal static class ServerDefaults
             var port = builder.Configuration["SERVER_PORT"] is { Length: > 0 } p ? p : "8000";
             if (!int.TryParse(port, out var portNumber) || portNumber is < 0 or > 65535)
                 throw new SettingsException($"SERVER_PORT must be a port number, not '{port}'.");
-            var address = host.Contains(':') ? $"[{host}]" : host;
-            var urls = $"http://{address}:{portNumber}";
-            if (Tls.HttpsPort(builder.Configuration) is { } httpsPort)
-                urls += $";https://{address}:{httpsPort}";
-            builder.WebHost.UseUrls(urls);
+            var httpsPort = Tls.HttpsPort(builder.Configuration);
+            var urls = BindAddresses(host).SelectMany(address => httpsPort is { } https
+                ? new[] { $"http://{address}:{portNumber}", $"https://{address}:{https}" }
+                : [$"http://{address}:{portNumber}"]);
+            builder.WebHost.UseUrls([.. urls]);
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The addresses SERVER_HOST names, as the original's server bound them: an IP address, localhost, or
+    /// the addresses a host name resolves to (<c>*</c> stays every interface). Kestrel itself would take
+    /// any other name, a mistyped address included, for every interface.
+    /// </summary>
+    internal static IReadOnlyList<string> BindAddresses(string host)
+    {
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+            return [Format(ip)];
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host is "*" or "+")
+            return [host];
+        IPAddress[] resolved;
+        try
+        {
+            resolved = Dns.GetHostAddresses(host);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException)
+        {
+            resolved = [];
+        }
+        return resolved.Length > 0
+            ? resolved.Select(Format).Distinct().ToList()
+            : throw new SettingsException($"SERVER_HOST must be an IP address, localhost or a host name that resolves, not '{host}'.");
+
+        static string Format(IPAddress address) => address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
     }
 
     public static WebApplicationBuilder AddApiDefaults(this WebApplicationBuilder builder)

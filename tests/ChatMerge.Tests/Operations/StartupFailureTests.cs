@@ -9,6 +9,7 @@ public sealed class StartupFailureTests
 {
     [Theory]
     [InlineData("SERVER_PORT", "eighty", "SERVER_PORT must be a port number, not 'eighty'.")]
+    [InlineData("SERVER_HOST", "chatmerge-no-such-host.invalid", "SERVER_HOST must be an IP address, localhost or a host name that resolves, not 'chatmerge-no-such-host.invalid'.")]
     [InlineData("LOG_FORMAT", "xml", "LOG_FORMAT must be 'text' or 'json', not 'xml'.")]
     [InlineData("CHATMERGE_KEY_RING_SECRET", "too-short", "CHATMERGE_KEY_RING_SECRET must be at least 32 characters long")]
     [InlineData("DATABASE_URL", "mysql://db/chats", "DATABASE_URL: unsupported scheme 'mysql'.")]
