@@ -23,7 +23,8 @@ internal static class HealthChecks
 
     public static WebApplication MapHealth(this WebApplication app)
     {
-        app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
+        // HEAD as well: uptime monitors often probe with it, and /health/ready answers it too.
+        app.MapMethods("/health", [HttpMethods.Get, HttpMethods.Head], () => TypedResults.Ok(new { status = "ok" })).WithTags("Health");
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(Ready),

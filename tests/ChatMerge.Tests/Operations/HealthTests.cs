@@ -19,6 +19,17 @@ public sealed class HealthTests(ServerFixture server) : IClassFixture<ServerFixt
         Assert.Equal("""{"status":"ok"}""", body.GetRawText());
     }
 
+    [Theory]
+    [InlineData("/health")]
+    [InlineData("/health/ready")]
+    public async Task Probes_answer_head_requests(string path)
+    {
+        // Uptime monitors often probe with HEAD; a 405 would read as "down".
+        using var response = await server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
     [Fact]
     public async Task Readiness_is_ok_when_the_database_answers_and_is_migrated()
     {
