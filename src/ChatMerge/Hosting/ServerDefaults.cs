@@ -85,8 +85,11 @@ internal static class ServerDefaults
             });
         });
 
+        // An origin has no path, but one copied from the address bar ends in '/' and would match no browser's Origin.
         var origins = (builder.Configuration["CORS_ORIGINS"] ?? "")
-            .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            .Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(origin => origin.TrimEnd('/'))
+            .ToArray();
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy => policy
             .WithOrigins(origins.Length > 0 ? origins : DevelopmentOrigins)
             .AllowAnyHeader()

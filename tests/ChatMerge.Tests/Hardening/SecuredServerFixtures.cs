@@ -2,13 +2,16 @@ using ChatMerge.Tests.Infrastructure;
 
 namespace ChatMerge.Tests.Hardening;
 
-/// <summary>Behind a proxy on loopback that the server trusts: X-Forwarded-For decides who the client is.</summary>
+/// <summary>
+/// Behind a proxy on loopback that the server trusts: X-Forwarded-For decides who the client is. The
+/// allowed origin is written as copied from a browser's address bar, with a trailing slash.
+/// </summary>
 public sealed class TrustedProxyServerFixture : ServerFixture
 {
     protected override IEnumerable<KeyValuePair<string, string?>> Settings() =>
     [
         new("CHATMERGE_TRUSTED_PROXIES", "127.0.0.1"),
-        new("CORS_ORIGINS", "https://chat.example.org"),
+        new("CORS_ORIGINS", "https://chat.example.org/"),
     ];
 }
 
