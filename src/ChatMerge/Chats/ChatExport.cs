@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ChatMerge.Data;
 
 namespace ChatMerge.Chats;
 
@@ -24,10 +25,10 @@ internal static class ChatExport
         };
 
     /// <summary>A file name from the chat's title: letters, digits and dashes, never empty.</summary>
-    public static string FileName(ChatDetail chat, string format)
+    public static string FileName(string title, string format)
     {
         var name = new StringBuilder();
-        foreach (var c in chat.Title)
+        foreach (var c in title)
         {
             if (char.IsLetterOrDigit(c))
                 name.Append(char.ToLowerInvariant(c));
@@ -40,31 +41,31 @@ internal static class ChatExport
         return (stem.Length > 0 ? stem : "chat") + (format == Json ? ".json" : ".md");
     }
 
-    public static string ToMarkdown(ChatDetail chat)
+    /// <summary>The Markdown before the messages: the title, the model, the lineage and the system prompt.</summary>
+    public static void AppendHeader(StringBuilder md, Chat chat, int messageCount, MergeLineage? merge)
     {
-        var md = new StringBuilder();
         md.Append("# ").AppendLine(OneLine(chat.Title)).AppendLine();
         md.Append("- Model: ").Append(chat.Provider).Append(" / ").AppendLine(OneLine(chat.Model));
         md.Append("- Created: ").AppendLine(Time(chat.CreatedAt));
-        md.Append("- Messages: ").AppendLine(chat.Messages.Count.ToString(CultureInfo.InvariantCulture));
-        if (chat.MergedFrom is { } merge)
+        md.Append("- Messages: ").AppendLine(messageCount.ToString(CultureInfo.InvariantCulture));
+        if (merge is not null)
             md.Append("- Merged (").Append(merge.Mode).Append(", ").Append(merge.Provider).Append(" / ").Append(OneLine(merge.Model))
                 .Append(") from chats ").AppendJoin(", ", merge.SourceChatIds.Select(id => $"`{id}`")).AppendLine();
         if (chat.SystemPrompt is { Length: > 0 } prompt)
             md.AppendLine().AppendLine("## System prompt").AppendLine().AppendLine(prompt.TrimEnd());
+    }
 
-        foreach (var message in chat.Messages)
-        {
-            md.AppendLine().AppendLine("---").AppendLine();
-            md.Append("### ").Append(Who(message)).Append(" · ").AppendLine(Time(message.CreatedAt)).AppendLine();
-            if (message.ReasoningTrace is { Length: > 0 } reasoning)
-                md.AppendLine("<details>").AppendLine("<summary>Reasoning</summary>").AppendLine()
-                    .AppendLine(reasoning.TrimEnd()).AppendLine().AppendLine("</details>").AppendLine();
-            md.AppendLine(message.Content.TrimEnd());
-            if (message.Incomplete)
-                md.AppendLine().AppendLine("*(incomplete: the answer was cut short)*");
-        }
-        return md.ToString();
+    /// <summary>One message in Markdown, after a rule.</summary>
+    public static void AppendMessage(StringBuilder md, MessageResponse message)
+    {
+        md.AppendLine().AppendLine("---").AppendLine();
+        md.Append("### ").Append(Who(message)).Append(" · ").AppendLine(Time(message.CreatedAt)).AppendLine();
+        if (message.ReasoningTrace is { Length: > 0 } reasoning)
+            md.AppendLine("<details>").AppendLine("<summary>Reasoning</summary>").AppendLine()
+                .AppendLine(reasoning.TrimEnd()).AppendLine().AppendLine("</details>").AppendLine();
+        md.AppendLine(message.Content.TrimEnd());
+        if (message.Incomplete)
+            md.AppendLine().AppendLine("*(incomplete: the answer was cut short)*");
     }
 
     private static string Who(MessageResponse message) => message.Role switch

@@ -69,6 +69,12 @@ internal static class ChatQueries
     public static Task<List<MessageResponse>> MessagesAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
         MessageResponsesOf(db, chatId).ToListAsync(cancellationToken).AsTask();
 
+    /// <summary>The messages of <see cref="MessagesAsync"/>, one at a time as they are read.</summary>
+    public static IAsyncEnumerable<MessageResponse> ReadMessages(ChatMergeDbContext db, Guid chatId) => MessageResponsesOf(db, chatId);
+
+    public static Task<int> CountMessagesAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
+        db.Messages.CountAsync(m => m.ChatId == chatId, cancellationToken);
+
     /// <summary>Where the chat was merged from, or null.</summary>
     public static Task<MergeLineage?> LineageAsync(ChatMergeDbContext db, Guid chatId, CancellationToken cancellationToken) =>
         LineageOf(db, chatId, cancellationToken);

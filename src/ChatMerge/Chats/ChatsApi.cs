@@ -1,11 +1,7 @@
-using System.Text;
-using System.Text.Json;
 using ChatMerge.Data;
 using ChatMerge.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace ChatMerge.Chats;
 
@@ -127,18 +123,12 @@ internal static class ChatsApi
         return TypedResults.Ok(await ChatQueries.MessagesAsync(db, chatId, cancellationToken));
     }
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Export(
-        string id, ChatMergeDbContext db, IOptions<JsonOptions> json, CancellationToken cancellationToken, string? format = null)
+    private static Results<ChatExportFile, ProblemHttpResult> Export(string id, ChatMergeDbContext db, string? format = null)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
         if (ChatExport.Format(format) is not { } kind)
             return Problems.BadRequest(ChatExport.FormatProblem);
-        if (await ChatQueries.DetailAsync(db, chatId, cancellationToken) is not { } chat)
-            return ChatQueries.ChatNotFound(chatId);
-        var (bytes, type) = kind == ChatExport.Json
-            ? (JsonSerializer.SerializeToUtf8Bytes(chat, json.Value.SerializerOptions), "application/json; charset=utf-8")
-            : (Encoding.UTF8.GetBytes(ChatExport.ToMarkdown(chat)), "text/markdown; charset=utf-8");
-        return TypedResults.File(bytes, type, ChatExport.FileName(chat, kind));
+        return new ChatExportFile(db, chatId, kind);
     }
 }
