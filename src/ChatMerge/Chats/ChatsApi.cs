@@ -15,10 +15,11 @@ internal static class ChatsApi
 
         group.MapPost("", Create).WithSummary("Create a chat");
         group.MapGet("", List).WithSummary("List chats, most recently active first");
-        group.MapGet("/{id}", Get).WithSummary("Get a chat with its messages");
+        // Written as they are read (SqliteChatDetail, ChatStream): the types are declared here.
+        group.MapGet("/{id}", Get).WithSummary("Get a chat with its messages").Produces<ChatDetail>();
         group.MapPatch("/{id}", Update).WithSummary("Update title, system prompt, provider or model");
         group.MapDelete("/{id}", Delete).WithSummary("Delete a chat and its messages");
-        group.MapGet("/{id}/messages", Messages).WithSummary("Get the messages of a chat, oldest first");
+        group.MapGet("/{id}/messages", Messages).WithSummary("Get the messages of a chat, oldest first").Produces<List<MessageResponse>>();
         group.MapGet("/{id}/export", Export).WithSummary("Download a chat as a file: Markdown (the default) or JSON")
             .Produces<string>(StatusCodes.Status200OK, "text/markdown", "application/json");
         return group;
@@ -51,15 +52,13 @@ internal static class ChatsApi
         return TypedResults.Ok(await ChatQueries.ListAsync(db, limit, offset ?? 0, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult, SqliteChatDetail>> Get(string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    private static Results<SqliteChatDetail, ChatStream, ProblemHttpResult> Get(string id, ChatMergeDbContext db)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
         if (db is SqliteChatMergeDbContext sqlite)
             return new SqliteChatDetail(sqlite, chatId);
-        return await ChatQueries.DetailAsync(db, chatId, cancellationToken) is { } chat
-            ? TypedResults.Ok(chat)
-            : ChatQueries.ChatNotFound(chatId);
+        return new ChatStream(db, chatId, ChatStream.Kind.Detail);
     }
 
     private static async Task<Results<Ok<ChatDetail>, ProblemHttpResult>> Update(
@@ -111,24 +110,24 @@ internal static class ChatsApi
         return deleted == 0 ? ChatQueries.ChatNotFound(chatId) : TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult, SqliteChatMessages>> Messages(
-        string id, ChatMergeDbContext db, CancellationToken cancellationToken)
+    private static Results<SqliteChatMessages, ChatStream, ProblemHttpResult> Messages(string id, ChatMergeDbContext db)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
         if (db is SqliteChatMergeDbContext sqlite)
             return new SqliteChatMessages(sqlite, chatId);
-        if (!await db.Chats.AnyAsync(c => c.Id == chatId, cancellationToken))
-            return ChatQueries.ChatNotFound(chatId);
-        return TypedResults.Ok(await ChatQueries.MessagesAsync(db, chatId, cancellationToken));
+        return new ChatStream(db, chatId, ChatStream.Kind.Messages);
     }
 
-    private static Results<ChatExportFile, ProblemHttpResult> Export(string id, ChatMergeDbContext db, string? format = null)
+    private static Results<ChatStream, ProblemHttpResult> Export(string id, ChatMergeDbContext db, string? format = null)
     {
         if (!Problems.TryParseId(id, out var chatId))
             return Problems.InvalidId("chat_id", id);
-        if (ChatExport.Format(format) is not { } kind)
-            return Problems.BadRequest(ChatExport.FormatProblem);
-        return new ChatExportFile(db, chatId, kind);
+        return ChatExport.Format(format) switch
+        {
+            ChatExport.Json => new ChatStream(db, chatId, ChatStream.Kind.JsonFile),
+            ChatExport.Markdown => new ChatStream(db, chatId, ChatStream.Kind.MarkdownFile),
+            _ => Problems.BadRequest(ChatExport.FormatProblem),
+        };
     }
 }

@@ -11,12 +11,23 @@ using static ChatMerge.Chats.SqliteRows;
 namespace ChatMerge.Chats;
 
 /// <summary>
-/// <c>GET /api/chats/{id}/export</c>: the file is written while its messages are read, one at a time,
-/// all in one snapshot. A chat can hold more text than the server has memory (a message may have a
-/// million characters); built whole, a chat of 200 such messages took 1.4 GB to export.
+/// A chat written while its messages are read, one at a time, all in one snapshot: the export, and on
+/// PostgreSQL <c>GET /api/chats/{id}</c> and its messages (SQLite has <see cref="SqliteChatDetail"/>).
+/// A chat can hold more text than the server has memory (a message may have a million characters);
+/// built whole, a chat of 200 such messages took 1.4 GB to export.
 /// </summary>
-internal sealed class ChatExportFile(ChatMergeDbContext db, Guid chatId, string format) : IResult
+internal sealed class ChatStream(ChatMergeDbContext db, Guid chatId, ChatStream.Kind kind) : IResult
 {
+    public enum Kind
+    {
+        /// <summary>The body of <c>GET /api/chats/{id}</c>.</summary>
+        Detail,
+        /// <summary>The body of <c>GET /api/chats/{id}/messages</c>.</summary>
+        Messages,
+        MarkdownFile,
+        JsonFile,
+    }
+
     private const int FlushBytes = 32 * 1024;
 
     public async Task ExecuteAsync(HttpContext context)
@@ -30,21 +41,28 @@ internal sealed class ChatExportFile(ChatMergeDbContext db, Guid chatId, string 
             await ChatQueries.ChatNotFound(chatId).ExecuteAsync(context);
             return;
         }
+        var messages = ChatQueries.ReadMessages(db, chatId);
+        if (kind == Kind.Messages)
+        {
+            await WriteJsonAsync(context, chat: null, messages, cancellationToken);
+            return;
+        }
         var lineage = await ChatQueries.LineageAsync(db, chatId, cancellationToken);
         var count = await ChatQueries.CountMessagesAsync(db, chatId, cancellationToken);
-
-        var disposition = new ContentDispositionHeaderValue("attachment");
-        disposition.SetHttpFileName(ChatExport.FileName(chat.Title, format));
-        context.Response.Headers.ContentDisposition = disposition.ToString();
-        var messages = ChatQueries.ReadMessages(db, chatId);
-        if (format == ChatExport.Json)
-            await WriteJsonAsync(context, chat, count, lineage, messages, cancellationToken);
-        else
+        if (kind is Kind.MarkdownFile or Kind.JsonFile)
+        {
+            var disposition = new ContentDispositionHeaderValue("attachment");
+            disposition.SetHttpFileName(ChatExport.FileName(chat.Title, kind == Kind.JsonFile ? ChatExport.Json : ChatExport.Markdown));
+            context.Response.Headers.ContentDisposition = disposition.ToString();
+        }
+        if (kind == Kind.MarkdownFile)
             await WriteMarkdownAsync(context, chat, count, lineage, messages, cancellationToken);
+        else
+            await WriteJsonAsync(context, (chat, count, lineage), messages, cancellationToken);
     }
 
     /// <summary>
-    /// A read-only transaction, so that the count and the messages agree. On SQLite a plain BEGIN: a
+    /// A transaction that only reads, so that the count and the messages agree. On SQLite a plain BEGIN: a
     /// transaction of Microsoft.Data.Sqlite would take the write lock for as long as the download lasts.
     /// </summary>
     private async Task<IAsyncDisposable> SnapshotAsync(CancellationToken cancellationToken) =>
@@ -61,22 +79,29 @@ internal sealed class ChatExportFile(ChatMergeDbContext db, Guid chatId, string 
         }
     }
 
-    /// <summary>The bytes of <c>GET /api/chats/{id}</c>, as <see cref="SqliteChatDetail"/> writes them.</summary>
-    private static async Task WriteJsonAsync(HttpContext context, Chat chat, int count, MergeLineage? lineage,
+    /// <summary>
+    /// The chat with its messages, or only the messages when <paramref name="chat"/> is null: the bytes
+    /// that serializing a <see cref="ChatDetail"/> or the messages' list writes.
+    /// </summary>
+    private static async Task WriteJsonAsync(HttpContext context, (Chat Chat, int Count, MergeLineage? Lineage)? chat,
         IAsyncEnumerable<MessageResponse> messages, CancellationToken cancellationToken)
     {
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         await using var writer = SqliteRows.StartJson(context, json);
-        writer.WriteStartObject();
-        writer.WriteString(Names.Id, chat.Id);
-        writer.WriteString(Names.Title, chat.Title);
-        writer.WriteString(Names.Provider, chat.Provider);
-        writer.WriteString(Names.Model, chat.Model);
-        writer.WriteString(Names.SystemPrompt, chat.SystemPrompt);
-        writer.WriteString(Names.CreatedAt, chat.CreatedAt);
-        writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
-        writer.WriteNumber(Names.MessageCount, count);
-        writer.WriteStartArray(Names.Messages);
+        if (chat is var (c, count, _))
+        {
+            writer.WriteStartObject();
+            writer.WriteString(Names.Id, c.Id);
+            writer.WriteString(Names.Title, c.Title);
+            writer.WriteString(Names.Provider, c.Provider);
+            writer.WriteString(Names.Model, c.Model);
+            writer.WriteString(Names.SystemPrompt, c.SystemPrompt);
+            writer.WriteString(Names.CreatedAt, c.CreatedAt);
+            writer.WriteString(Names.UpdatedAt, c.UpdatedAt);
+            writer.WriteNumber(Names.MessageCount, count);
+            writer.WritePropertyName(Names.Messages);
+        }
+        writer.WriteStartArray();
         // The serializer commits what it wrote to the response's pipe, which keeps it until flushed.
         long flushed = 0;
         await foreach (var message in messages.WithCancellation(cancellationToken))
@@ -89,9 +114,12 @@ internal sealed class ChatExportFile(ChatMergeDbContext db, Guid chatId, string 
             flushed = writer.BytesCommitted;
         }
         writer.WriteEndArray();
-        writer.WritePropertyName(Names.MergedFrom);
-        JsonSerializer.Serialize(writer, lineage, json);
-        writer.WriteEndObject();
+        if (chat is { Lineage: var lineage })
+        {
+            writer.WritePropertyName(Names.MergedFrom);
+            JsonSerializer.Serialize(writer, lineage, json);
+            writer.WriteEndObject();
+        }
     }
 
     private static async Task WriteMarkdownAsync(HttpContext context, Chat chat, int count, MergeLineage? lineage,
