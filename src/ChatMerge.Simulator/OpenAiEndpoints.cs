@@ -121,7 +121,9 @@ internal static class OpenAiEndpoints
             w.WriteStartObject();
             w.WriteString("object", "list");
             w.WriteStartArray("data");
-            foreach (var id in new[] { "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o4-mini", "gpt-5-mini" })
+            // As OpenAI's list does, models that cannot chat among those that can.
+            foreach (var id in new[] { "gpt-4o-mini", "gpt-4o", "gpt-4.1-mini", "o4-mini", "gpt-5-mini", "text-embedding-3-small", "whisper-1",
+                         "tts-1", "dall-e-3", "gpt-image-1", "omni-moderation-latest", "gpt-4o-realtime-preview", "gpt-3.5-turbo-instruct" })
             {
                 w.WriteStartObject();
                 w.WriteString("id", id);

@@ -161,7 +161,7 @@ internal sealed class ChatClientFactory(IHttpClientFactory httpClients, IOptions
         {
             case ProviderNames.OpenAI:
                 var models = await NewOpenAIClient(apiKey, 0, ListTimeout).GetOpenAIModelClient().GetModelsAsync(cancellationToken);
-                return models.Value.Select(m => m.Id).Order(StringComparer.Ordinal).ToList();
+                return models.Value.Select(m => m.Id).Where(OpenAIChatModels.CanChat).Order(StringComparer.Ordinal).ToList();
             case ProviderNames.Anthropic:
                 var page = await NewAnthropicClient(apiKey, 0, ListTimeout).Models.List(cancellationToken: cancellationToken);
                 return page.Items.Select(m => m.ID).ToList();

@@ -116,6 +116,33 @@ public sealed class ProviderKeysTests(NoEnvironmentKeysFixture server) : IClassF
         Assert.Contains("gemini-1.5-pro", gemini);
     }
 
+    [Fact]
+    public async Task Models_offers_only_the_openai_models_that_can_chat()
+    {
+        await server.Client.PostAsJsonAsync("/api/api-keys", new { provider = "openai", api_key = "sim-openai-key" });
+        var live = await HttpAssert.JsonAsync(await server.Client.PostAsJsonAsync("/api/api-keys/validate", new { provider = "openai" }));
+        var liveIds = live.GetProperty("available_models").EnumerateArray().Select(m => m.GetString()).ToList();
+
+        var models = await HttpAssert.JsonAsync(await server.Client.GetAsync("/api/models"));
+        var openai = models.GetProperty("openai").EnumerateArray().Select(m => m.GetString()).ToList();
+
+        // The simulator lists these beside its chat models, as OpenAI does.
+        string[] cannotChat = ["text-embedding-3-small", "whisper-1", "tts-1", "dall-e-3", "gpt-image-1", "omni-moderation-latest", "gpt-4o-realtime-preview", "gpt-3.5-turbo-instruct"];
+        Assert.Equal(["gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5-mini", "o4-mini"], liveIds);
+        Assert.Contains("gpt-5-mini", openai);
+        Assert.Empty(openai.Intersect(cannotChat));
+    }
+
+    [Theory]
+    [InlineData("llama3.1:8b", true)]
+    [InlineData("mistral-7b-instruct", true)]
+    [InlineData("gpt-4o-search-preview", true)]
+    [InlineData("nomic-embed-text", false)]
+    [InlineData("gpt-4o-mini-transcribe", false)]
+    [InlineData("gpt-3.5-turbo-instruct-0914", false)]
+    public void A_compatible_servers_chat_models_are_offered_and_its_embedding_models_are_not(string id, bool offered) =>
+        Assert.Equal(offered, ChatMerge.Providers.OpenAIChatModels.CanChat(id));
+
     private async Task<string> KeyIdAsync(string provider)
     {
         var keys = await HttpAssert.JsonAsync(await server.Client.GetAsync("/api/api-keys"));
