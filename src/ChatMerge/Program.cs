@@ -59,9 +59,9 @@ try
     catch (Exception e) when (e is System.Data.Common.DbException or IOException or UnauthorizedAccessException
                               || e.InnerException is System.Data.Common.DbException)
     {
-        // Down, unreachable, a wrong password, no right to create the database or its SQLite directory: the operator's to fix, in one line.
-        app.Logger.LogCritical("Cannot open the database of DATABASE_URL: {Reason}", DataExtensions.Describe(e));
-        return 1;
+        // Down, unreachable, a wrong password, no right to create the database or its SQLite directory: the operator's
+        // to fix, in one line, written at once (the console logger writes on a thread of its own, which exit may cut).
+        throw new SettingsException($"Cannot open the database of DATABASE_URL: {DataExtensions.Describe(e)}", e);
     }
 
     app.UseTls();
