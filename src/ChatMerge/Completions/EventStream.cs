@@ -24,12 +24,11 @@ internal static partial class EventStream
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         // nginx buffers proxied responses unless told otherwise; the original backend said so on its streams too.
         http.Response.Headers["X-Accel-Buffering"] = "no";
-        var metrics = http.RequestServices.GetRequiredService<ChatMergeMetrics>();
-        var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventStream).FullName!);
         void LetGo()
         {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventStream).FullName!);
             LogClientStalled(logger, http.Request.Path, options.StreamIdleTimeout.TotalSeconds);
-            metrics.ClientStalled(operation);
+            http.RequestServices.GetRequiredService<ChatMergeMetrics>().ClientStalled(operation);
             http.Abort();
         }
         return TypedResults.ServerSentEvents(Watched(events, http, options.StreamIdleTimeout, options.KeepAliveInterval, LetGo));
