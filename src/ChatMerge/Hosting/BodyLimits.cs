@@ -21,8 +21,7 @@ internal static class BodyLimits
             return Key;
         if (path.StartsWithSegments("/api/merge", StringComparison.OrdinalIgnoreCase))
             return Merge;
-        if (path.StartsWithSegments("/api/chats", StringComparison.OrdinalIgnoreCase)
-            && path.Value!.EndsWith("/completions", StringComparison.OrdinalIgnoreCase))
+        if (RateLimits.IsCompletion(path))
             return Message;
         return Default;
     }

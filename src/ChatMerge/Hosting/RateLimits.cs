@@ -36,11 +36,15 @@ internal sealed class RateLimitOptions
 
 internal static class RateLimits
 {
-    /// <summary>The two budgets a request can draw on; merges will add their route to <see cref="IsStream"/>.</summary>
+    /// <summary>Which of the two budgets a request draws on.</summary>
     public static bool IsStream(HttpRequest request) =>
-        HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
-        && (request.Path.Value!.EndsWith("/completions", StringComparison.OrdinalIgnoreCase)
-            || request.Path.StartsWithSegments("/api/merge", StringComparison.OrdinalIgnoreCase));
+        HttpMethods.IsPost(request.Method)
+        && (IsCompletion(request.Path) || request.Path.StartsWithSegments("/api/merge", StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>/api/chats/{id}/completions, and with a trailing slash, which routing serves alike.</summary>
+    public static bool IsCompletion(PathString path) =>
+        path.StartsWithSegments("/api/chats", StringComparison.OrdinalIgnoreCase)
+        && path.Value!.TrimEnd('/').EndsWith("/completions", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsAdmitted(HttpContext context) =>
         context.RequestServices.GetRequiredService<AccessControl>().Decide(context.Request.Path, context.Connection.RemoteIpAddress,

@@ -34,6 +34,23 @@ public sealed class RateLimitTests(TinyBudgetServerFixture server) : IClassFixtu
     }
 }
 
+public sealed class TrailingSlashRateLimitTests(TinyBudgetServerFixture server) : IClassFixture<TinyBudgetServerFixture>
+{
+    [Fact]
+    public async Task A_trailing_slash_does_not_move_a_completion_to_the_larger_budget()
+    {
+        // Routing serves /completions/ as /completions: it must be counted as the same stream.
+        var chatId = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
+        for (var i = 0; i < TinyBudgetServerFixture.Streams; i++)
+            Assert.Equal("done", (await server.CompleteAsync(chatId, $"hello {i}")).Last?.Type);
+
+        var refused = await server.Client.PostJsonTextAsync($"/api/chats/{chatId}/completions/", "{\"content\":\"one too many\"}");
+        Assert.Contains("completions", await HttpAssert.ProblemAsync(refused, HttpStatusCode.TooManyRequests));
+        Assert.Equal(2 * TinyBudgetServerFixture.Streams,
+            await server.QueryScalarAsync<long>($"SELECT COUNT(*) FROM messages WHERE chat_id = {server.Database.IdLiteral(chatId)}"));
+    }
+}
+
 public sealed class MetricsRateLimitTests(MetricsTokenServerFixture server) : IClassFixture<MetricsTokenServerFixture>
 {
     [Fact]
@@ -100,5 +117,13 @@ public sealed class BodyLimitTests(ServerFixture server) : IClassFixture<ServerF
         request.Headers.ExpectContinue = true;
         var huge = await server.Client.SendAsync(request);
         await HttpAssert.ProblemAsync(huge, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task A_message_of_a_million_characters_fits_with_a_trailing_slash_too()
+    {
+        // 2 MB of UTF-8: over the 1 MB of other requests.
+        var large = await server.Client.PostAsync($"/api/chats/{Guid.CreateVersion7()}/completions/", Json($"{{\"content\":\"{new string('é', 1_000_000)}\"}}"));
+        await HttpAssert.ProblemAsync(large, HttpStatusCode.NotFound);
     }
 }
