@@ -18,8 +18,8 @@ internal static partial class Secrets
         return KeyShaped().Replace(text, "[redacted]");
     }
 
-    // "API key provided: X", "api_key: X", "key=X", "Bearer X"
-    [GeneratedRegex(@"((?:api[ _-]?key(?: provided)?|key|bearer)\s*[:=]?\s+)[^\s,;""']{4,}", RegexOptions.IgnoreCase)]
+    // "API key provided: X", "api_key: X", "key=X", "\"api_key\": \"X\"", "Bearer X"
+    [GeneratedRegex(@"(\b(?:api[ _-]?key(?: provided)?|key|bearer)(?:[""']?\s*[:=]\s*[""']?|\s+))[^\s,;""']{4,}", RegexOptions.IgnoreCase)]
     private static partial Regex EchoedKey();
 
     // The shapes of OpenAI, Anthropic and Google keys, whole or elided.
