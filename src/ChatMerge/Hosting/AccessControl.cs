@@ -128,6 +128,10 @@ internal static class AccessControlSetup
         builder.Services.Configure<ForwardedHeadersOptions>(options =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            // Every listed proxy is unwrapped, up to the first address that is not one. With the default of
+            // one, a chain of two (a TLS terminator in front of nginx) gave the first hop's address as the
+            // client's: loopback for two proxies on this machine, which protected mode took for a local client.
+            options.ForwardLimit = null;
             options.KnownProxies.Clear();
             options.KnownIPNetworks.Clear();
             addresses.ForEach(options.KnownProxies.Add);

@@ -51,6 +51,15 @@ public sealed class ProtectedModeTests(TrustedProxyServerFixture server) : IClas
     }
 
     [Fact]
+    public async Task Remote_client_behind_two_trusted_proxies_is_still_remote()
+    {
+        // Two hops on this machine (a TLS terminator in front of nginx, say): the second appends the first's address.
+        using var request = From("203.0.113.5, 127.0.0.1", HttpMethod.Get, "/api/chats");
+        var detail = await HttpAssert.ProblemAsync(await server.Client.SendAsync(request), HttpStatusCode.Forbidden);
+        Assert.Contains("protected mode", detail);
+    }
+
+    [Fact]
     public async Task Local_client_behind_the_proxy_is_served()
     {
         using var request = From("127.0.0.1", HttpMethod.Get, "/api/chats");
