@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using ChatMerge.Data;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -17,7 +18,8 @@ internal static class HealthChecks
     public static WebApplicationBuilder AddHealth(this WebApplicationBuilder builder)
     {
         // A probe that hangs is worse than one that fails: load balancers give up after a few seconds.
-        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [Ready], timeout: TimeSpan.FromSeconds(5));
+        builder.Services.AddSingleton<DatabaseReadyCheck>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: [Ready], timeout: DatabaseReadyCheck.Timeout);
         return builder;
     }
 
@@ -46,21 +48,63 @@ internal static class HealthChecks
     }
 }
 
-/// <summary>Ready when the database answers and no migration is pending (a newer instance may not have run yet).</summary>
+/// <summary>
+/// Ready when the database answers and no migration is pending (a newer instance may not have run yet).
+/// Probes within <see cref="Reuse"/> of a check share it: /health/ready is open to anyone and never
+/// rate limited (a load balancer shares the clients' address), so a flood of probes must not become
+/// a flood of database connections.
+/// </summary>
 internal sealed class DatabaseReadyCheck(DatabaseSettings settings) : IHealthCheck
 {
+    /// <summary>A probe gives up after this long: load balancers give up after a few seconds.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+    internal static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
+
+    private readonly Lock _gate = new();
+    private Task<HealthCheckResult>? _last;
+    private long _lastStarted;
+
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
+            return await Shared().WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return HealthCheckResult.Unhealthy(Unreachable);
+        }
+    }
+
+    private Task<HealthCheckResult> Shared()
+    {
+        lock (_gate)
+        {
+            if (_last is null || Stopwatch.GetElapsedTime(_lastStarted) >= Reuse)
+            {
+                _lastStarted = Stopwatch.GetTimestamp();
+                // Off the lock: SQLite opens and queries synchronously.
+                _last = Task.Run(CheckAsync);
+            }
+            return _last;
+        }
+    }
+
+    /// <summary>One check, timed by itself: the probe that started it may go away before the others.</summary>
+    private async Task<HealthCheckResult> CheckAsync()
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        try
+        {
             // Npgsql does not stop a connection attempt that the server never answers before its own
             // Timeout (15 s): the probe gives up on the check's timeout, and the attempt ends on its own.
-            var pending = await PendingAsync(cancellationToken).WaitAsync(cancellationToken);
+            var pending = await PendingAsync(timeout.Token).WaitAsync(timeout.Token);
             return pending == 0
                 ? HealthCheckResult.Healthy()
                 : HealthCheckResult.Unhealthy($"{pending} database migration(s) not applied.");
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
         {
             return HealthCheckResult.Unhealthy(Unreachable);
         }

@@ -77,6 +77,41 @@ public sealed class HealthTests(ServerFixture server) : IClassFixture<ServerFixt
     }
 
     [Fact]
+    public async Task Readiness_probes_within_a_second_share_one_database_check()
+    {
+        // /health/ready is open to anyone and never rate limited (a load balancer shares the clients' address):
+        // a flood of probes must not become a flood of database connections.
+        var directory = Path.Combine(Path.GetTempPath(), $"chatmerge-ready-{Guid.NewGuid():N}");
+        var settings = DatabaseSettings.Parse(Path.Combine(directory, "chat_app.db"));
+        var check = new DatabaseReadyCheck(settings);
+        try
+        {
+            // Warm up on another check, so that the first one below takes well under the second.
+            await new DatabaseReadyCheck(settings).CheckHealthAsync(new HealthCheckContext());
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var missing = await check.CheckHealthAsync(new HealthCheckContext());
+            Assert.Equal("The database cannot be reached.", missing.Description);
+
+            // The directory appears: a new check would open an empty database whose migrations are not applied.
+            Directory.CreateDirectory(directory);
+            var probes = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => check.CheckHealthAsync(new HealthCheckContext())));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), "the probes took too long to be within one second");
+            Assert.All(probes, probe => Assert.Equal("The database cannot be reached.", probe.Description));
+            Assert.False(File.Exists(Path.Combine(directory, "chat_app.db")));
+
+            // A second later the next probe checks again.
+            await Eventually.GetAsync<bool>(async () =>
+                (await check.CheckHealthAsync(new HealthCheckContext())).Description?.EndsWith("migration(s) not applied.") == true ? true : null);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Readiness_gives_up_after_5_s_on_a_database_that_never_answers()
     {
         // Accepts connections and never says a word, as a hung server or a black-holing network does.
