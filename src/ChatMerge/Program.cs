@@ -8,7 +8,6 @@ using ChatMerge.Models;
 using ChatMerge.Providers;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
-using Scalar.AspNetCore;
 
 DotEnv.Load(".env");
 try
@@ -76,8 +75,7 @@ try
     app.MapCompletions();
     app.MapMerge();
 
-    app.MapOpenApi();
-    app.MapScalarApiReference("/docs");
+    app.MapApiDocument();
 
     await app.RunAsync();
     return 0;

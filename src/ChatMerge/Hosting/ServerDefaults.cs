@@ -70,20 +70,7 @@ internal static class ServerDefaults
         services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemDetailsText.Fill);
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddValidation();
-        services.AddOpenApi(options =>
-        {
-            options.AddDocumentTransformer((document, _, _) =>
-            {
-                document.Info.Title = "ChatMerge API";
-                document.Info.Description = "Multi-provider AI chat server with streaming completions and conversation merge.";
-                return Task.CompletedTask;
-            });
-            options.AddSchemaTransformer((schema, context, _) =>
-            {
-                OpenApiTypes.Describe(schema, context);
-                return Task.CompletedTask;
-            });
-        });
+        services.AddApiDocument();
 
         // An origin has no path, but one copied from the address bar ends in '/' and would match no browser's Origin.
         var origins = (builder.Configuration["CORS_ORIGINS"] ?? "")
