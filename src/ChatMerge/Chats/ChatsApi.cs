@@ -10,17 +10,18 @@ internal static class ChatsApi
     public static RouteGroupBuilder MapChats(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/chats").WithTags("Chats")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesValidationProblem();
 
         group.MapPost("", Create).WithSummary("Create a chat");
         group.MapGet("", List).WithSummary("List chats, most recently active first");
+        // A chat named by its id: unknown ids are 404.
+        var chat = group.MapGroup("/{id}").ProducesProblem(StatusCodes.Status404NotFound);
         // Written as they are read (SqliteChatDetail, ChatStream): the types are declared here.
-        group.MapGet("/{id}", Get).WithSummary("Get a chat with its messages").Produces<ChatDetail>();
-        group.MapPatch("/{id}", Update).WithSummary("Update title, system prompt, provider or model");
-        group.MapDelete("/{id}", Delete).WithSummary("Delete a chat and its messages");
-        group.MapGet("/{id}/messages", Messages).WithSummary("Get the messages of a chat, oldest first").Produces<List<MessageResponse>>();
-        group.MapGet("/{id}/export", Export).WithSummary("Download a chat as a file: Markdown (the default) or JSON")
+        chat.MapGet("", Get).WithSummary("Get a chat with its messages").Produces<ChatDetail>();
+        chat.MapPatch("", Update).WithSummary("Update title, system prompt, provider or model");
+        chat.MapDelete("", Delete).WithSummary("Delete a chat and its messages");
+        chat.MapGet("/messages", Messages).WithSummary("Get the messages of a chat, oldest first").Produces<List<MessageResponse>>();
+        chat.MapGet("/export", Export).WithSummary("Download a chat as a file: Markdown (the default) or JSON")
             .Produces<string>(StatusCodes.Status200OK, "text/markdown", "application/json");
         return group;
     }

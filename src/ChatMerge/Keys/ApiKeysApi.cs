@@ -18,14 +18,14 @@ internal static class ApiKeysApi
 {
     public static RouteGroupBuilder MapApiKeys(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/api-keys").WithTags("API keys")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+        var group = routes.MapGroup("/api/api-keys").WithTags("API keys");
 
-        group.MapPost("", Store).WithSummary("Store or replace the API key of a provider");
+        group.MapPost("", Store).WithSummary("Store or replace the API key of a provider").ProducesValidationProblem();
         group.MapGet("", List).WithSummary("List stored keys (never the keys themselves)");
-        group.MapDelete("/{id}", Delete).WithSummary("Delete a stored key");
-        group.MapKeyValidation();
+        group.MapDelete("/{id}", Delete).WithSummary("Delete a stored key")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapKeyValidation().ProducesValidationProblem();
         return group;
     }
 

@@ -20,11 +20,15 @@ internal static class MergeApi
         routes.MapPost("/api/merge", Merge)
             .WithTags("Merge")
             .WithSummary("Merge two or more chats into one new chat (Server-Sent Events)")
+            .Produces<StreamEvent>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithDescription("Events: data: {\"type\": \"progress\"|\"reasoning\"|\"content\"|\"error\"|\"merge_complete\", \"data\": \"...\"}. " +
                              "merge_complete carries the id of the new chat; nothing is stored when the stream ends with error.");
         routes.MapGet("/api/merges", List)
             .WithTags("Merge")
-            .WithSummary("Past merges, newest first: which chats went into which merged chat");
+            .WithSummary("Past merges, newest first: which chats went into which merged chat")
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         return routes;
     }
 

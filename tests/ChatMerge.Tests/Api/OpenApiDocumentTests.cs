@@ -30,6 +30,80 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentServerFixture server) : 
         }
     }
 
+    private async Task<JsonElement> DocumentAsync() => await HttpAssert.JsonAsync(await Client.GetAsync("/openapi/v1.json"));
+
+    private static JsonElement Operation(JsonElement document, string method, string path) =>
+        document.GetProperty("paths").TryGetProperty(path, out var item) && item.TryGetProperty(method.ToLowerInvariant(), out var operation)
+            ? operation
+            : throw new Xunit.Sdk.XunitException($"The document has no {method} {path}.");
+
+    private static void AssertDocumented(JsonElement document, string method, string path, HttpStatusCode status)
+    {
+        var responses = Operation(document, method, path).GetProperty("responses");
+        Assert.True(responses.TryGetProperty(((int)status).ToString(), out var response),
+            $"{method} {path} answers {(int)status}, which the document does not list ({string.Join(", ", responses.EnumerateObject().Select(r => r.Name))}).");
+        if ((int)status >= 400)
+            Assert.True(response.GetProperty("content").TryGetProperty("application/problem+json", out _), $"{method} {path} {(int)status} is a problem.");
+    }
+
+    [Fact]
+    public async Task Every_mapped_endpoint_is_in_the_document()
+    {
+        var document = await DocumentAsync();
+        var endpoints = server.Services.GetServices<EndpointDataSource>().SelectMany(s => s.Endpoints).OfType<RouteEndpoint>()
+            .Select(e => (Path: "/" + e.RoutePattern.RawText!.Trim('/'), Methods: e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]))
+            .Where(e => !e.Path.StartsWith("/openapi") && !e.Path.StartsWith("/docs") && !e.Path.StartsWith("/metrics"))
+            .ToList();
+
+        Assert.Contains(endpoints, e => e.Path == "/health/ready");
+        foreach (var (path, methods) in endpoints)
+            foreach (var method in methods)
+                _ = Operation(document, method, path);
+    }
+
+    [Fact]
+    public async Task Every_status_the_server_answers_is_in_the_document()
+    {
+        var document = await DocumentAsync();
+        var chat = (await server.CreateChatAsync()).GetProperty("id").GetString();
+        var unknown = Guid.NewGuid();
+        HttpContent Json(string json) => new StringContent(json, Encoding.UTF8, "application/json");
+        var cases = new (string Method, string Path, string Url, HttpContent? Body, HttpStatusCode Status)[]
+        {
+            ("POST", "/api/chats", "/api/chats", Json("""{"provider": "openai", "model": "gpt-4o"}"""), HttpStatusCode.Created),
+            ("POST", "/api/chats", "/api/chats", Json("""{"provider": "nope", "model": "gpt-4o"}"""), HttpStatusCode.BadRequest),
+            ("POST", "/api/chats", "/api/chats", new StringContent("title", Encoding.UTF8, "text/plain"), HttpStatusCode.UnsupportedMediaType),
+            ("POST", "/api/chats", "/api/chats", Json($$"""{"provider": "openai", "model": "gpt-4o", "title": "{{new string('x', 2_000_000)}}"}"""), HttpStatusCode.RequestEntityTooLarge),
+            ("GET", "/api/chats", "/api/chats?limit=0", null, HttpStatusCode.BadRequest),
+            ("GET", "/api/chats/{id}", $"/api/chats/{unknown}", null, HttpStatusCode.NotFound),
+            ("GET", "/api/chats/{id}", "/api/chats/not-a-uuid", null, HttpStatusCode.BadRequest),
+            ("GET", "/api/chats/{id}/export", $"/api/chats/{chat}/export?format=pdf", null, HttpStatusCode.BadRequest),
+            ("DELETE", "/api/api-keys/{id}", $"/api/api-keys/{unknown}", null, HttpStatusCode.NotFound),
+            ("POST", "/api/chats/{id}/completions", $"/api/chats/{unknown}/completions", Json("""{"content": "hi"}"""), HttpStatusCode.NotFound),
+            ("POST", "/api/merge", "/api/merge", Json($$"""{"chat_ids": ["{{chat}}"], "merge_provider": "openai", "merge_model": "gpt-4o"}"""), HttpStatusCode.BadRequest),
+            ("POST", "/api/merge", "/api/merge", Json($$"""{"chat_ids": ["{{chat}}", "{{unknown}}"], "merge_provider": "openai", "merge_model": "gpt-4o"}"""), HttpStatusCode.NotFound),
+            ("GET", "/api/merges", "/api/merges?offset=-1", null, HttpStatusCode.BadRequest),
+            ("GET", "/health/ready", "/health/ready", null, HttpStatusCode.OK),
+        };
+        foreach (var (method, path, url, body, status) in cases)
+        {
+            var response = await Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), url) { Content = body });
+            Assert.True(status == response.StatusCode, $"{method} {url}: expected {(int)status}, got {(int)response.StatusCode}.");
+            AssertDocumented(document, method, path, status);
+        }
+
+        using var anonymous = new HttpClient { BaseAddress = server.BaseAddress };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/chats")).StatusCode);
+        foreach (var item in document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api")))
+            foreach (var operation in item.Value.EnumerateObject())
+            {
+                foreach (var status in new[] { HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden, HttpStatusCode.TooManyRequests, HttpStatusCode.ServiceUnavailable })
+                    AssertDocumented(document, operation.Name.ToUpperInvariant(), item.Name, status);
+                Assert.Contains(operation.Value.GetProperty("security").EnumerateArray(), s => s.TryGetProperty("bearer", out _));
+            }
+        Assert.Equal("bearer", document.GetProperty("components").GetProperty("securitySchemes").GetProperty("bearer").GetProperty("scheme").GetString());
+    }
+
     [Fact]
     public async Task Docs_page_loads_everything_from_this_server()
     {
