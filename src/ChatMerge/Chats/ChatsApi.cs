@@ -2,6 +2,7 @@ using ChatMerge.Data;
 using ChatMerge.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 
 namespace ChatMerge.Chats;
 
@@ -22,7 +23,13 @@ internal static class ChatsApi
         chat.MapDelete("", Delete).WithSummary("Delete a chat and its messages");
         chat.MapGet("/messages", Messages).WithSummary("Get the messages of a chat, oldest first").Produces<List<MessageResponse>>();
         chat.MapGet("/export", Export).WithSummary("Download a chat as a file: Markdown (the default) or JSON")
-            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "application/json");
+            .Produces<string>(StatusCodes.Status200OK, "text/markdown", "application/json")
+            .AddOpenApiOperationTransformer((operation, _, _) =>
+            {
+                if (operation.Parameters?.FirstOrDefault(p => p.Name == "format") is OpenApiParameter format)
+                    format.Schema = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [ChatExport.Markdown, ChatExport.Json], Default = ChatExport.Markdown };
+                return Task.CompletedTask;
+            });
         return group;
     }
 

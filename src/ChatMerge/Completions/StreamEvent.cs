@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net.ServerSentEvents;
 using System.Text.Json.Serialization;
 
@@ -7,7 +8,10 @@ namespace ChatMerge.Completions;
 /// One event of a completion or merge stream, written as <c>data: {"type": ..., "data": ...}</c>:
 /// the shape the original web client reads.
 /// </summary>
-public sealed record StreamEvent(string Type, string Data)
+public sealed record StreamEvent(
+    // Never validated (it is only written): the attribute lists the types in the API document.
+    [property: AllowedValues(StreamEvent.Content, StreamEvent.Reasoning, StreamEvent.Progress, StreamEvent.Error, StreamEvent.Done, StreamEvent.MergeComplete)] string Type,
+    string Data)
 {
     /// <summary>
     /// On <c>done</c> only, when the stored answer is marked incomplete although nothing failed (cut off

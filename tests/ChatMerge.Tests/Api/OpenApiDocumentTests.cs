@@ -105,6 +105,43 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentServerFixture server) : 
     }
 
     [Fact]
+    public async Task A_problem_as_sent_fits_the_documented_schema()
+    {
+        var document = await DocumentAsync();
+        var schema = document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails");
+        var problem = await HttpAssert.JsonAsync(await Client.GetAsync($"/api/chats/{Guid.NewGuid()}"), HttpStatusCode.NotFound);
+
+        var properties = schema.GetProperty("properties");
+        var closed = schema.TryGetProperty("additionalProperties", out var additional) && additional.ValueKind == JsonValueKind.False;
+        foreach (var member in problem.EnumerateObject())
+            Assert.True(!closed || properties.TryGetProperty(member.Name, out _), $"The problem carries '{member.Name}', which its schema forbids.");
+        Assert.Contains("detail", schema.GetProperty("required").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("string", properties.GetProperty("detail").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Streams_and_request_fields_are_described_as_sent()
+    {
+        var document = await DocumentAsync();
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var path in new[] { "/api/merge", "/api/chats/{id}/completions" })
+        {
+            var stream = Operation(document, "POST", path).GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/event-stream");
+            Assert.Equal("#/components/schemas/StreamEvent", stream.GetProperty("schema").GetProperty("$ref").GetString());
+        }
+        Assert.Equal(["content", "reasoning", "progress", "error", "done", "merge_complete"],
+            schemas.GetProperty("StreamEvent").GetProperty("properties").GetProperty("type").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+
+        var merge = schemas.GetProperty("MergeRequest").GetProperty("properties");
+        Assert.Equal("string", merge.GetProperty("chat_ids").GetProperty("items").GetProperty("type").GetString());
+        Assert.Equal(500, merge.GetProperty("title").GetProperty("maxLength").GetInt32());
+        Assert.Equal(500, schemas.GetProperty("CreateChatRequest").GetProperty("properties").GetProperty("title").GetProperty("maxLength").GetInt32());
+
+        var format = Operation(document, "GET", "/api/chats/{id}/export").GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "format");
+        Assert.Equal(["markdown", "json"], format.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
+    }
+
+    [Fact]
     public async Task Docs_page_loads_everything_from_this_server()
     {
         var page = await Client.GetStringAsync("/docs/");
