@@ -15,6 +15,12 @@ internal static class ApiDocument
 {
     private const string Bearer = "bearer";
     private const string Problem = "application/problem+json";
+    private const string EventStreamType = "text/event-stream";
+
+    private const string EventStreamText =
+        "Server-Sent Events, each flushed as it is produced: an `event: <type>` line, a `data: {\"type\": ..., \"data\": ...}` line " +
+        "(one event as JSON, the schema below) and a blank line; `: keep-alive` comment lines come while nothing else does. " +
+        "The stream ends after `done` (completion), `merge_complete` (merge) or `error`.";
 
     public static IServiceCollection AddApiDocument(this IServiceCollection services) =>
         services.AddOpenApi(options =>
@@ -62,6 +68,11 @@ internal static class ApiDocument
                 // Either the bearer token or nothing (protected mode, on the server's own machine).
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] }, new OpenApiSecurityRequirement()];
                 var responses = operation.Responses ??= new OpenApiResponses();
+                if (responses.TryGetValue("200", out var ok) && ok is OpenApiResponse answer && answer.Content?.TryGetValue(EventStreamType, out var stream) == true)
+                {
+                    answer.Description = EventStreamText;
+                    stream.Example = new JsonObject { ["type"] = "content", ["data"] = "Async functions return " };
+                }
                 Add(responses, problem, 401, $"No valid token: {AccessControl.TokenVariable} is set and the request did not carry one as 'Authorization: Bearer <token>'.",
                     ("WWW-Authenticate", "Bearer"));
                 Add(responses, problem, 403, "Protected mode: no token is configured, and the request came from another machine or under a host name.");

@@ -128,6 +128,8 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentServerFixture server) : 
         {
             var stream = Operation(document, "POST", path).GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("text/event-stream");
             Assert.Equal("#/components/schemas/StreamEvent", stream.GetProperty("schema").GetProperty("$ref").GetString());
+            Assert.Equal("content", stream.GetProperty("example").GetProperty("type").GetString());
+            Assert.Contains("data: {", Operation(document, "POST", path).GetProperty("responses").GetProperty("200").GetProperty("description").GetString());
         }
         Assert.Equal(["content", "reasoning", "progress", "error", "done", "merge_complete"],
             schemas.GetProperty("StreamEvent").GetProperty("properties").GetProperty("type").GetProperty("enum").EnumerateArray().Select(v => v.GetString()));
