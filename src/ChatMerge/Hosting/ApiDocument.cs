@@ -67,6 +67,12 @@ internal static class ApiDocument
             {
                 // Either the bearer token or nothing (protected mode, on the server's own machine).
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] }, new OpenApiSecurityRequirement()];
+                // The paging of the lists is checked in their handlers (Problems.InvalidPaging).
+                foreach (var parameter in operation.Parameters?.Where(p => p.In == ParameterLocation.Query) ?? [])
+                {
+                    if (parameter.Schema is OpenApiSchema paging && parameter.Name is "limit" or "offset")
+                        (paging.Minimum, paging.Maximum) = parameter.Name == "limit" ? ("1", Problems.MaxLimit.ToString()) : ("0", null);
+                }
                 var responses = operation.Responses ??= new OpenApiResponses();
                 if (responses.TryGetValue("200", out var ok) && ok is OpenApiResponse answer && answer.Content?.TryGetValue(EventStreamType, out var stream) == true)
                 {

@@ -14,9 +14,12 @@ internal static class Problems
     public static ProblemHttpResult InvalidId(string name, string value) =>
         BadRequest($"{name} must be a UUID, not '{Clip(value)}'.");
 
+    /// <summary>The largest <c>limit</c> of a list.</summary>
+    public const int MaxLimit = 10_000;
+
     /// <summary>The <c>limit</c>/<c>offset</c> of a list, or the problem with them.</summary>
     public static ProblemHttpResult? InvalidPaging(int? limit, int? offset) =>
-        limit is < 1 or > 10_000 ? BadRequest("limit must be between 1 and 10000.")
+        limit is < 1 or > MaxLimit ? BadRequest($"limit must be between 1 and {MaxLimit}.")
         : offset is < 0 ? BadRequest("offset must not be negative.")
         : null;
 

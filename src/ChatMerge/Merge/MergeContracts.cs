@@ -5,7 +5,7 @@ using ChatMerge.Providers;
 namespace ChatMerge.Merge;
 
 public sealed record MergeRequest(
-    [property: Required(ErrorMessage = "chat_ids must name at least 2 chats."), MaxLength(MergeRequest.MaxChats, ErrorMessage = "chat_ids names more than 100 chats.")]
+    [property: Required(ErrorMessage = "chat_ids must name at least 2 chats."), MinLength(2, ErrorMessage = "chat_ids must name at least 2 chats."), MaxLength(MergeRequest.MaxChats, ErrorMessage = "chat_ids names more than 100 chats.")]
     List<string?> ChatIds,
     [property: Required(ErrorMessage = "merge_provider is required."), AllowedValues(ProviderNames.OpenAI, ProviderNames.Anthropic, ProviderNames.Gemini, ErrorMessage = "merge_" + ProviderNames.AllowedMessage)]
     string MergeProvider,

@@ -136,6 +136,12 @@ public sealed class OpenApiDocumentTests(OpenApiDocumentServerFixture server) : 
 
         var merge = schemas.GetProperty("MergeRequest").GetProperty("properties");
         Assert.Equal("string", merge.GetProperty("chat_ids").GetProperty("items").GetProperty("type").GetString());
+        Assert.Equal(2, merge.GetProperty("chat_ids").GetProperty("minItems").GetInt32());
+        foreach (var list in new[] { "/api/chats", "/api/merges" })
+        {
+            var limit = Operation(document, "GET", list).GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "limit").GetProperty("schema");
+            Assert.Equal((1, 10_000), (limit.GetProperty("minimum").GetInt32(), limit.GetProperty("maximum").GetInt32()));
+        }
         Assert.Equal(500, merge.GetProperty("title").GetProperty("maxLength").GetInt32());
         Assert.Equal(500, schemas.GetProperty("CreateChatRequest").GetProperty("properties").GetProperty("title").GetProperty("maxLength").GetInt32());
 
