@@ -89,18 +89,7 @@ internal sealed class ChatStream(ChatMergeDbContext db, Guid chatId, ChatStream.
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         await using var writer = SqliteRows.StartJson(context, json);
         if (chat is var (c, count, _))
-        {
-            writer.WriteStartObject();
-            writer.WriteString(Names.Id, c.Id);
-            writer.WriteString(Names.Title, c.Title);
-            writer.WriteString(Names.Provider, c.Provider);
-            writer.WriteString(Names.Model, c.Model);
-            writer.WriteString(Names.SystemPrompt, c.SystemPrompt);
-            writer.WriteString(Names.CreatedAt, c.CreatedAt);
-            writer.WriteString(Names.UpdatedAt, c.UpdatedAt);
-            writer.WriteNumber(Names.MessageCount, count);
-            writer.WritePropertyName(Names.Messages);
-        }
+            SqliteRows.WriteChatHead(writer, c, count);
         writer.WriteStartArray();
         // The serializer commits what it wrote to the response's pipe, which keeps it until flushed.
         long flushed = 0;

@@ -28,6 +28,10 @@ internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId)
     {
         var cancellationToken = context.RequestAborted;
         await using var open = await db.OpenConnectionAsync(cancellationToken);
+        var connection = SqliteRows.Handle(db);
+        // One snapshot for the chat, its lineage, the count and the messages: a delete or an answer
+        // stored meanwhile is seen whole or not at all (not a chat without its messages).
+        using var snapshot = SqliteRows.BeginSnapshot(connection);
         var chat = await ChatQueries.FindAsync(db, chatId, cancellationToken);
         if (chat is null)
         {
@@ -36,25 +40,13 @@ internal sealed class SqliteChatDetail(SqliteChatMergeDbContext db, Guid chatId)
         }
         var lineage = await ChatQueries.LineageAsync(db, chatId, cancellationToken);
 
-        var connection = SqliteRows.Handle(db);
-        // One snapshot for the count and the messages.
-        using var snapshot = SqliteRows.BeginSnapshot(connection);
         using var count = SqliteRows.Prepare(connection, Count, chatId);
         using var messages = SqliteRows.Prepare(connection, Messages, chatId);
         SqliteRows.Step(count, connection);
 
         var json = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         await using var writer = SqliteRows.StartJson(context, json);
-        writer.WriteStartObject();
-        writer.WriteString(Names.Id, chat.Id);
-        writer.WriteString(Names.Title, chat.Title);
-        writer.WriteString(Names.Provider, chat.Provider);
-        writer.WriteString(Names.Model, chat.Model);
-        writer.WriteString(Names.SystemPrompt, chat.SystemPrompt);
-        writer.WriteString(Names.CreatedAt, chat.CreatedAt);
-        writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
-        writer.WriteNumber(Names.MessageCount, raw.sqlite3_column_int(count, 0));
-        writer.WritePropertyName(Names.Messages);
+        SqliteRows.WriteChatHead(writer, chat, raw.sqlite3_column_int(count, 0));
         await WriteMessagesAsync(writer, messages, connection, context, cancellationToken);
         writer.WritePropertyName(Names.MergedFrom);
         JsonSerializer.Serialize(writer, lineage, json);

@@ -83,6 +83,21 @@ internal static class SqliteRows
         return false;
     }
 
+    /// <summary>A <see cref="ChatDetail"/>'s opening: the chat's fields, up to the name of its messages' array.</summary>
+    public static void WriteChatHead(Utf8JsonWriter writer, Chat chat, int messageCount)
+    {
+        writer.WriteStartObject();
+        writer.WriteString(Names.Id, chat.Id);
+        writer.WriteString(Names.Title, chat.Title);
+        writer.WriteString(Names.Provider, chat.Provider);
+        writer.WriteString(Names.Model, chat.Model);
+        writer.WriteString(Names.SystemPrompt, chat.SystemPrompt);
+        writer.WriteString(Names.CreatedAt, chat.CreatedAt);
+        writer.WriteString(Names.UpdatedAt, chat.UpdatedAt);
+        writer.WriteNumber(Names.MessageCount, messageCount);
+        writer.WritePropertyName(Names.Messages);
+    }
+
     /// <summary>A JSON writer on the response body, with the API's encoder.</summary>
     public static Utf8JsonWriter StartJson(HttpContext context, JsonSerializerOptions json)
     {
