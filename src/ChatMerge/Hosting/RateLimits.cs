@@ -44,7 +44,7 @@ internal static class RateLimits
     /// <summary>/api/chats/{id}/completions, and with a trailing slash, which routing serves alike.</summary>
     public static bool IsCompletion(PathString path) =>
         path.StartsWithSegments("/api/chats", StringComparison.OrdinalIgnoreCase)
-        && path.Value!.TrimEnd('/').EndsWith("/completions", StringComparison.OrdinalIgnoreCase);
+        && path.Value.AsSpan().TrimEnd('/').EndsWith("/completions", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsAdmitted(HttpContext context) =>
         context.RequestServices.GetRequiredService<AccessControl>().Decide(context.Request.Path, context.Connection.RemoteIpAddress,
