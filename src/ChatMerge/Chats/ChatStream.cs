@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using static ChatMerge.Chats.SqliteRows;
 
 namespace ChatMerge.Chats;
 
@@ -105,7 +104,7 @@ internal sealed class ChatStream(ChatMergeDbContext db, Guid chatId, ChatStream.
         writer.WriteEndArray();
         if (chat is { Lineage: var lineage })
         {
-            writer.WritePropertyName(Names.MergedFrom);
+            writer.WritePropertyName(SqliteRows.Names.MergedFrom);
             JsonSerializer.Serialize(writer, lineage, json);
             writer.WriteEndObject();
         }
