@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using ChatMerge.Hosting;
 using ChatMerge.Tests.Infrastructure;
@@ -78,12 +76,7 @@ public sealed class StalledClientTests(LoggedServerFixture server) : IClassFixtu
         listener.Start();
 
         var chatId = (await server.CreateChatAsync(model: model)).GetProperty("id").GetString()!;
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        await socket.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
-        var body = "{\"content\":\"talk for a long time [[sim:tokens=300000]]\",\"max_tokens\":1000000}";
-        var request = $"POST /api/chats/{chatId}/completions HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\n" +
-                      $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
-        await socket.SendAsync(Encoding.UTF8.GetBytes(request));
+        using var socket = await server.StartUnreadCompletionAsync(chatId);
         // The test never reads the answer: the server's writes fill both sockets' buffers and stay pending.
 
         await Eventually.GetAsync(async () =>

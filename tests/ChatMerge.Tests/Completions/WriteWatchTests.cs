@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using ChatMerge.Completions;
 using ChatMerge.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -40,12 +38,7 @@ public sealed class WriteWatchTests(SimulatedServerFixture server) : IClassFixtu
     public async Task A_client_that_stops_reading_is_disconnected_and_the_answer_so_far_is_kept()
     {
         var chatId = (await server.CreateChatAsync()).GetProperty("id").GetString()!;
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
-        await socket.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port);
-        var body = "{\"content\":\"talk for a long time [[sim:tokens=300000]]\",\"max_tokens\":1000000}";
-        var request = $"POST /api/chats/{chatId}/completions HTTP/1.1\r\nHost: {server.BaseAddress.Authority}\r\n" +
-                      $"Content-Type: application/json\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
-        await socket.SendAsync(Encoding.UTF8.GetBytes(request));
+        using var socket = await server.StartUnreadCompletionAsync(chatId);
         // The test never reads the answer: the server's writes fill both sockets' buffers and stay pending.
 
         var messages = await Eventually.GetAsync(async () =>

@@ -112,4 +112,20 @@ public class ServerFixture : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return await response.Content.ReadFromJsonAsync<JsonElement>();
     }
+
+    /// <summary>
+    /// Asks for a very long answer on a raw socket with a small receive buffer and never reads it: the
+    /// server's writes fill both sockets' buffers and stay pending, as with a client that stopped reading.
+    /// </summary>
+    public async Task<System.Net.Sockets.Socket> StartUnreadCompletionAsync(string chatId)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream,
+            System.Net.Sockets.ProtocolType.Tcp) { ReceiveBufferSize = 4096 };
+        await socket.ConnectAsync(BaseAddress.Host, BaseAddress.Port);
+        var body = "{\"content\":\"talk for a long time [[sim:tokens=300000]]\",\"max_tokens\":1000000}";
+        var request = $"POST /api/chats/{chatId}/completions HTTP/1.1\r\nHost: {BaseAddress.Authority}\r\n" +
+                      $"Content-Type: application/json\r\nContent-Length: {System.Text.Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(request));
+        return socket;
+    }
 }
